@@ -1,0 +1,54 @@
+# The README's two commands: `make run` and `make test`. Both build .venv from
+# the committed uv.lock when it is missing or stale; nothing else is needed
+# but python3.10, make and access to the package registry.
+
+UV_VERSION := 0.13.9
+# python3.10 on PATH, else a pyenv-installed 3.10 (pyenv shims fail when 3.10
+# is installed but not selected).
+PYTHON310 ?= $(shell for p in python3.10 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+STAMP := $(VENV)/.synced-from-lock
+PYTEST_ARGS ?=
+RUN_ARGS ?=
+
+export UV_PYTHON := $(PYTHON310)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test test-quick venv lock clean help
+
+help:
+	@echo "make run         run the pipeline on the bundled data (outputs in runs/)"
+	@echo "make test        the whole test suite, end-to-end runs included"
+	@echo "make test-quick  unit tests only (pytest -m 'not slow')"
+	@echo "make lock        re-resolve uv.lock after editing pyproject.toml"
+
+run: $(STAMP)
+	$(VENV)/bin/python -m pipeline run $(RUN_ARGS)
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+test-quick: $(STAMP)
+	$(VENV)/bin/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+venv: $(STAMP)
+
+$(UV):
+	@test -n "$(PYTHON310)" || { echo "error: Python 3.10 not found (TFX 1.16 needs Python 3.10); install it or pass PYTHON310=/path/to/python3.10" >&2; exit 2; }
+	$(PYTHON310) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(STAMP): uv.lock pyproject.toml | $(UV)
+	@test -n "$(PYTHON310)" || { echo "error: Python 3.10 not found" >&2; exit 2; }
+	$(UV) sync --frozen
+	@touch $@
+
+lock: | $(UV)
+	$(UV) lock
+
+clean:
+	rm -rf $(VENV) $(TOOLS) runs

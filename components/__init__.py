@@ -1,0 +1,1 @@
+"""Code that runs inside TFX components: feature spec, transform, model, custom components."""

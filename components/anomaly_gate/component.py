@@ -1,0 +1,46 @@
+"""AnomalyGate component: a hard stop between validation and training."""
+
+from __future__ import annotations
+
+from tfx import types
+from tfx.dsl.components.base import base_component, executor_spec
+from tfx.types import standard_artifacts
+from tfx.types.component_spec import ChannelParameter, ComponentSpec
+
+from components.anomaly_gate import executor
+
+
+class DataValidationResult(types.Artifact):
+    """Record that a run's data passed the gate, with examples per split."""
+
+    TYPE_NAME = "DataValidationResult"
+
+
+class AnomalyGateSpec(ComponentSpec):
+    PARAMETERS = {}
+    INPUTS = {
+        executor.STATISTICS_KEY: ChannelParameter(
+            type=standard_artifacts.ExampleStatistics),
+        executor.ANOMALIES_KEY: ChannelParameter(
+            type=standard_artifacts.ExampleAnomalies),
+    }
+    OUTPUTS = {
+        executor.RESULT_KEY: ChannelParameter(type=DataValidationResult),
+    }
+
+
+class AnomalyGate(base_component.BaseComponent):
+    """Fails the run when any split is empty or has anomalies.
+
+    Wire components that must not see bad data after it with
+    `add_upstream_node(gate)`.
+    """
+
+    SPEC_CLASS = AnomalyGateSpec
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
+
+    def __init__(self, statistics: types.BaseChannel, anomalies: types.BaseChannel):
+        super().__init__(spec=AnomalyGateSpec(
+            statistics=statistics,
+            anomalies=anomalies,
+            result=types.Channel(type=DataValidationResult)))

@@ -1,0 +1,189 @@
+"""Command line: `python -m pipeline` (also installed as `taxi-pipeline`).
+
+Only the standard library is imported up front, so `--help` and argument
+errors answer at once; TensorFlow and TFX load when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Optional, Sequence
+
+from pipeline import config as config_module
+from pipeline import datasets
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_DATA_INVALID = 3
+EXIT_NOT_BLESSED = 4
+
+EXIT_CODES_HELP = f"""exit codes:
+  {EXIT_OK}  success
+  {EXIT_FAILED}  a component failed (see the log file named in the message)
+  {EXIT_USAGE}  bad arguments or input paths
+  {EXIT_DATA_INVALID}  the data broke the curated schema; nothing was trained
+  {EXIT_NOT_BLESSED}  the new model missed the evaluation thresholds; nothing was pushed
+"""
+
+
+class UsageError(Exception):
+    """Bad arguments or paths, found before any heavy work starts."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_output_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--output-dir", type=Path, default=config_module.DEFAULT_OUTPUT_DIR,
+        help="where pipeline artifacts, ML Metadata, logs and the serving "
+             "directory live (default: %(default)s)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="TFX pipeline on the Chicago taxi trips data: validate, "
+                    "transform, train, evaluate and push a big-tipper model.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                     required=True)
+
+    run = commands.add_parser(
+        "run", help="run the whole pipeline locally (Beam DirectRunner)",
+        description="Run ExampleGen through Pusher with LocalDagRunner. "
+                    "Components whose inputs and code did not change are "
+                    "taken from cache.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument(
+        "--data-root", type=Path, default=config_module.DEFAULT_DATA_ROOT,
+        help="folder of quarterly trips CSVs laid out like data/trips "
+             "(default: the bundled data)")
+    _add_output_dir(run)
+    run.add_argument(
+        "--beam-arg", action="append", default=[], metavar="ARG",
+        help="extra Apache Beam pipeline option, repeatable; write it with '=', "
+             "e.g. --beam-arg=--direct_num_workers=4. Later options override "
+             f"the defaults {' '.join(config_module.default_beam_args())}")
+    run.add_argument("--no-cache", action="store_true",
+                     help="re-run every component even if a cached result exists")
+    run.add_argument(
+        "--train-steps", type=_positive_int,
+        default=config_module.PipelineConfig.train_steps,
+        help="training steps for the Trainer (default: %(default)s)")
+    run.add_argument("--verbose", action="store_true",
+                     help="show the full TFX/Beam/TensorFlow log on the terminal "
+                          "and stack traces on errors")
+
+    artifacts = commands.add_parser(
+        "artifacts",
+        help="print each component's latest successful outputs as JSON",
+        description="Read ML Metadata and print, for each component, its "
+                    "latest successful (run or cached) execution with the URIs "
+                    "and properties of its output artifacts.")
+    _add_output_dir(artifacts)
+    artifacts.add_argument(
+        "--pipeline-name", default=config_module.PipelineConfig.pipeline_name,
+        help="pipeline name in ML Metadata (default: %(default)s)")
+    return parser
+
+
+def _check_data_root(data_root: Path, pattern: str) -> None:
+    if not data_root.is_dir():
+        raise UsageError(f"data root {data_root} is not a directory")
+    if not any(data_root.glob(pattern)):
+        raise UsageError(f"data root {data_root} has no files matching {pattern!r}; "
+                         f"lay the CSVs out like data/trips (one folder per quarter)")
+
+
+def _run_config(args: argparse.Namespace) -> config_module.PipelineConfig:
+    _check_data_root(args.data_root, datasets.ALL_QUARTERS_PATTERN)
+    if args.output_dir.exists() and not args.output_dir.is_dir():
+        raise UsageError(f"output dir {args.output_dir} exists and is not a directory")
+    return config_module.PipelineConfig(
+        data_root=args.data_root,
+        output_dir=args.output_dir,
+        train_steps=args.train_steps,
+        beam_args=config_module.default_beam_args() + tuple(args.beam_arg),
+        enable_cache=not args.no_cache)
+
+
+def _find_cause(error: BaseException, cls: type) -> Optional[BaseException]:
+    while error is not None:
+        if isinstance(error, cls):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _command_run(args: argparse.Namespace) -> int:
+    config = _run_config(args)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from components.anomaly_gate import DataValidationError
+    from pipeline import local_run
+
+    started = time.monotonic()
+    try:
+        result = local_run.run(config, verbose=args.verbose)
+    except Exception as error:  # Reported below with an exit code per cause.
+        if args.verbose:
+            raise
+        if invalid := _find_cause(error, DataValidationError):
+            print(f"error: {invalid}", file=sys.stderr)
+            return EXIT_DATA_INVALID
+        if isinstance(error, local_run.ModelNotBlessedError):
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_NOT_BLESSED
+        print(f"error: the pipeline failed: {type(error).__name__}: {error}\n"
+              f"The full log is under {config.output_dir / 'logs'}; re-run with "
+              f"--verbose for the stack trace.", file=sys.stderr)
+        return EXIT_FAILED
+    metrics = ", ".join(f"{name} {value:.4f}" for name, value in
+                        sorted(result.metrics.items()) if name != "example_count")
+    print(f"Model blessed ({metrics}) and pushed to {result.pushed_model_dir}")
+    print(f"Done in {time.monotonic() - started:.0f} s.")
+    return EXIT_OK
+
+
+def _command_artifacts(args: argparse.Namespace) -> int:
+    from pipeline.metadata import MetadataNotFoundError, latest_outputs
+
+    metadata_path = config_module.PipelineConfig(output_dir=args.output_dir).metadata_path
+    try:
+        outputs = latest_outputs(metadata_path.resolve(), args.pipeline_name)
+    except MetadataNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    json.dump(outputs, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+COMMANDS = {"run": _command_run, "artifacts": _command_artifacts}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,106 @@
+"""Reads a run's ML Metadata store through ml_metadata's public API.
+
+For each component of a pipeline: its latest successful (run or cached)
+execution, and that execution's output artifacts with URIs and properties.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any, Dict, List
+
+NODE_CONTEXT_TYPE = "node"
+
+
+class MetadataNotFoundError(FileNotFoundError):
+    pass
+
+
+def _open_store(metadata_path: Path):
+    from ml_metadata.metadata_store import metadata_store
+    from ml_metadata.proto import metadata_store_pb2
+
+    if not metadata_path.is_file():
+        raise MetadataNotFoundError(
+            f"no ML Metadata store at {metadata_path}: run the pipeline first "
+            f"(python -m pipeline run) or pass the --output-dir it used")
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri = str(metadata_path)
+    config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
+    return metadata_store.MetadataStore(config)
+
+
+def _value(value) -> Any:
+    kind = value.WhichOneof("value")
+    if kind == "struct_value":
+        from google.protobuf import json_format
+
+        return json_format.MessageToDict(value.struct_value)
+    if kind == "proto_value":
+        return f"<{value.proto_value.type_url}>"
+    return getattr(value, kind) if kind else None
+
+
+def _properties(artifact) -> Dict[str, Any]:
+    values = {name: _value(v) for name, v in artifact.properties.items()}
+    values.update({name: _value(v) for name, v in artifact.custom_properties.items()
+                   # TFX bookkeeping, not facts about the artifact.
+                   if name not in ("tfx_version", "is_external", "state")})
+    return values
+
+
+def _timestamp(millis: int) -> str:
+    return datetime.datetime.fromtimestamp(
+        millis / 1000, datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def latest_outputs(metadata_path: Path, pipeline_name: str) -> Dict[str, Any]:
+    """Each component's latest successful execution and its output artifacts."""
+    from ml_metadata.proto import metadata_store_pb2
+
+    store = _open_store(metadata_path)
+    succeeded = (metadata_store_pb2.Execution.COMPLETE,
+                 metadata_store_pb2.Execution.CACHED)
+    prefix = f"{pipeline_name}."
+    components: Dict[str, Any] = {}
+    for context in store.get_contexts_by_type(NODE_CONTEXT_TYPE):
+        if not context.name.startswith(prefix):
+            continue
+        executions = [e for e in store.get_executions_by_context(context.id)
+                      if e.last_known_state in succeeded]
+        if not executions:
+            continue
+        latest = max(executions, key=lambda e: (e.create_time_since_epoch, e.id))
+        components[context.name[len(prefix):]] = {
+            "execution_id": latest.id,
+            "state": metadata_store_pb2.Execution.State.Name(latest.last_known_state),
+            "finished_at": _timestamp(latest.last_update_time_since_epoch),
+            "outputs": _output_artifacts(store, latest.id),
+        }
+    if not components:
+        raise MetadataNotFoundError(
+            f"no successful execution of pipeline {pipeline_name!r} in {metadata_path}")
+    return {"pipeline": pipeline_name, "metadata": str(metadata_path),
+            "components": dict(sorted(components.items()))}
+
+
+def _output_artifacts(store, execution_id: int) -> Dict[str, List[Dict[str, Any]]]:
+    from ml_metadata.proto import metadata_store_pb2
+
+    keys: Dict[int, str] = {}
+    for event in store.get_events_by_execution_ids([execution_id]):
+        if event.type == metadata_store_pb2.Event.OUTPUT:
+            keys[event.artifact_id] = event.path.steps[0].key if event.path.steps else ""
+    artifacts = store.get_artifacts_by_id(list(keys))
+    type_names = {t.id: t.name for t in store.get_artifact_types_by_id(
+        list({a.type_id for a in artifacts}))}
+    outputs: Dict[str, List[Dict[str, Any]]] = {}
+    for artifact in sorted(artifacts, key=lambda a: a.id):
+        outputs.setdefault(keys[artifact.id], []).append({
+            "id": artifact.id,
+            "type": type_names[artifact.type_id],
+            "uri": artifact.uri,
+            "properties": _properties(artifact),
+        })
+    return outputs
