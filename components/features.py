@@ -207,6 +207,18 @@ def raw_feature(name: str) -> RawFeature:
     raise KeyError(f"no raw feature named {name!r} in the feature spec")
 
 
+_OUTPUT_SUFFIXES = {LogZScore: "z", Vocabulary: "id", IntegerRange: "id",
+                    Coordinate: "bucket"}
+
+
+def transformed_name(feature: RawFeature) -> str:
+    """Name of the single transform output of a raw feature, e.g. 'fare_z'."""
+    suffix = _OUTPUT_SUFFIXES.get(type(feature.encoding))
+    if suffix is None:
+        raise ValueError(f"feature {feature.name!r} has no single transform output")
+    return f"{feature.name}_{suffix}"
+
+
 def raw_feature_names() -> Tuple[str, ...]:
     return tuple(feature.name for feature in RAW_FEATURES)
 

@@ -4,7 +4,9 @@ Every raw feature is read as a (possibly missing) single value. Outputs are
 either float32 scalars (dense model inputs) or int64 scalars with a declared
 id range (categorical model inputs); the model tells them apart by dtype and
 reads each range from the transform output, so no feature list is repeated
-there.
+there. Output names differ from raw names (`fare_z`, `company_id`), so a
+transformed feature is never mistaken for the raw one, e.g. when TFMA
+slices by `payment_type`.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ import tensorflow_transform as tft
 from tensorflow_transform import schema_inference
 
 from components import features
-from components.features import (Coordinate, IntegerRange, LabelSource,
-                                 LogZScore, StartTime, Unused, Vocabulary)
+from components.features import (Coordinate, IntegerRange, LogZScore,
+                                 StartTime, Vocabulary)
 
 _SECONDS_PER_DAY = 86400
 _SECONDS_PER_HOUR = 3600
@@ -131,30 +133,37 @@ def _label(inputs) -> tf.Tensor:
     return tf.cast(tips > label.tip_fraction * fare, tf.int64)
 
 
+def _encode(feature: features.RawFeature, value) -> tf.Tensor:
+    """The single output of a raw feature, by its encoding."""
+    encoding = feature.encoding
+    if isinstance(encoding, LogZScore):
+        return _log_z_score(value)
+    if isinstance(encoding, Vocabulary):
+        return _vocabulary(feature.name, value, encoding)
+    if isinstance(encoding, IntegerRange):
+        return _integer_range(value, encoding)
+    if isinstance(encoding, Coordinate):
+        return _coordinate(value, encoding)
+    raise TypeError(f"feature {feature.name!r}: no transform for encoding "
+                    f"{type(encoding).__name__}")
+
+
 def preprocessing_fn(inputs):
     """Raw features -> model inputs plus the `big_tipper` label."""
     outputs = {}
     for feature in features.RAW_FEATURES:
-        value = inputs[feature.name]
-        encoding = feature.encoding
-        if isinstance(encoding, LogZScore):
-            outputs[feature.name] = _log_z_score(value)
-        elif isinstance(encoding, Vocabulary):
-            outputs[feature.name] = _vocabulary(feature.name, value, encoding)
-        elif isinstance(encoding, IntegerRange):
-            outputs[feature.name] = _integer_range(value, encoding)
-        elif isinstance(encoding, Coordinate):
-            outputs[feature.name] = _coordinate(value, encoding)
-        elif isinstance(encoding, StartTime):
-            outputs.update(_start_time(value))
-        elif not isinstance(encoding, (Unused, LabelSource)):
-            raise TypeError(f"feature {feature.name!r}: no transform for "
-                            f"encoding {type(encoding).__name__}")
+        if isinstance(feature.encoding, StartTime):
+            outputs.update(_start_time(inputs[feature.name]))
+        elif feature.is_model_input:
+            outputs[features.transformed_name(feature)] = _encode(
+                feature, inputs[feature.name])
     for grid in features.LOCATION_GRIDS:
+        latitude = features.raw_feature(grid.latitude)
+        longitude = features.raw_feature(grid.longitude)
         outputs[grid.name] = _grid(
-            outputs[grid.latitude], outputs[grid.longitude],
-            features.raw_feature(grid.latitude).encoding,
-            features.raw_feature(grid.longitude).encoding)
+            outputs[features.transformed_name(latitude)],
+            outputs[features.transformed_name(longitude)],
+            latitude.encoding, longitude.encoding)
     # Serving graphs lack the label source; TFT then prunes this output.
     outputs[features.LABEL.name] = _label(inputs)
     return outputs

@@ -134,7 +134,7 @@ def _find_cause(error: BaseException, cls: type) -> Optional[BaseException]:
 def _command_run(args: argparse.Namespace) -> int:
     config = _run_config(args)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from components.anomaly_gate import DataValidationError
+    # Imports TFX only inside run(), after the log redirection.
     from pipeline import local_run
 
     started = time.monotonic()
@@ -143,6 +143,8 @@ def _command_run(args: argparse.Namespace) -> int:
     except Exception as error:  # Reported below with an exit code per cause.
         if args.verbose:
             raise
+        from components.anomaly_gate import DataValidationError
+
         if invalid := _find_cause(error, DataValidationError):
             print(f"error: {invalid}", file=sys.stderr)
             return EXIT_DATA_INVALID

@@ -115,7 +115,7 @@ def _progress(total: int, console: TextIO, inline: bool) -> Iterator[None]:
         absl_logging.set_verbosity(previous_verbosity)
 
 
-def _evaluation(config: PipelineConfig) -> dict:
+def evaluation_summary(config: PipelineConfig) -> dict:
     """Overall-slice metrics and threshold failures of the latest Evaluator run."""
     import tensorflow_model_analysis as tfma
 
@@ -126,9 +126,9 @@ def _evaluation(config: PipelineConfig) -> dict:
     evaluation_uri = components["Evaluator"]["outputs"]["evaluation"][0]["uri"]
     metrics = {}
     for slice_metrics in tfma.load_metrics(evaluation_uri):
-        if not slice_metrics.slice_key.single_slice_keys:
+        if not slice_metrics.slice_key.single_slice_keys:  # The overall slice.
             for key in slice_metrics.metric_keys_and_values:
-                if not key.key.HasField("model_name") or not key.key.is_diff:
+                if key.key.model_name in ("", CANDIDATE_MODEL) and not key.key.is_diff:
                     metrics[key.key.name] = key.value.double_value.value
     validation = tfma.load_validation_result(evaluation_uri)
     failures = [f"{failure.metric_key.name}: {failure.message}"
@@ -166,7 +166,7 @@ def run(config: PipelineConfig, verbose: bool = False,
         # TensorFlow's import-time messages go to the log too.
         with _output_to_log(log_path) as terminal:
             _run_pipeline(config, terminal, inline=True)
-    evaluation = _evaluation(config)
+    evaluation = evaluation_summary(config)
     if not evaluation["blessed"]:
         raise ModelNotBlessedError(
             "the Evaluator did not bless the new model, so nothing was pushed: "

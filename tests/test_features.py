@@ -48,3 +48,20 @@ def test_model_inputs_exclude_label_source_and_unused():
     inputs = {f.name for f in features.RAW_FEATURES if f.is_model_input}
     assert "tips" not in inputs and "trip_start_hour" not in inputs
     assert {"fare", "payment_type", "trip_start_timestamp"} <= inputs
+
+
+def test_transformed_names_say_how_the_feature_was_encoded():
+    assert features.transformed_name(features.raw_feature("fare")) == "fare_z"
+    assert features.transformed_name(features.raw_feature("company")) == "company_id"
+    assert features.transformed_name(
+        features.raw_feature("pickup_latitude")) == "pickup_latitude_bucket"
+
+
+def test_features_without_a_single_output_have_no_transformed_name():
+    for name in ("tips", "trip_start_timestamp", "trip_start_hour"):
+        try:
+            features.transformed_name(features.raw_feature(name))
+        except ValueError as error:
+            assert name in str(error)
+        else:
+            raise AssertionError(f"{name} got a transformed name")

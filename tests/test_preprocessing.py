@@ -80,7 +80,7 @@ def test_time_parts_come_from_the_timestamp(transformed):
 
 def test_missing_numeric_is_imputed_with_the_mean(transformed):
     rows, _ = transformed
-    seconds = _column(rows, "trip_seconds")
+    seconds = _column(rows, "trip_seconds_z")
     assert seconds[2] == pytest.approx(0.0, abs=1e-6)
     present = np.log1p([600, 600, 600, 1200])
     expected_last = (np.log1p(1200) - present.mean()) / present.std()
@@ -89,12 +89,12 @@ def test_missing_numeric_is_imputed_with_the_mean(transformed):
 
 def test_missing_and_out_of_range_codes_share_id_zero(transformed):
     rows, _ = transformed
-    assert list(_column(rows, "pickup_community_area")) == [8, 8, 0, 8, 0]
+    assert list(_column(rows, "pickup_community_area_id")) == [8, 8, 0, 8, 0]
 
 
 def test_missing_category_is_a_vocabulary_token(transformed):
     rows, _ = transformed
-    company = _column(rows, "company")
+    company = _column(rows, "company_id")
     # Flash Cab (4 rows) outranks the missing token (1 row, below min frequency).
     assert company[0] == 0
     assert company[2] != company[0]
@@ -103,7 +103,7 @@ def test_missing_category_is_a_vocabulary_token(transformed):
 def test_missing_coordinate_gets_its_own_bucket(transformed):
     rows, schema = transformed
     spec = features.raw_feature("pickup_latitude").encoding
-    latitude = _column(rows, "pickup_latitude")
+    latitude = _column(rows, "pickup_latitude_bucket")
     assert latitude[2] == spec.num_buckets
     assert all(0 <= value < spec.num_buckets for value in np.delete(latitude, 2))
     grid = _column(rows, "pickup_grid")
@@ -115,21 +115,22 @@ def test_categorical_outputs_declare_their_id_range(transformed):
     buckets = transform_output.num_buckets_for_transformed_feature
     assert buckets("start_hour") == 24
     assert buckets("start_month") == 12
-    assert buckets("pickup_community_area") == 78  # 77 areas + unknown
+    assert buckets("pickup_community_area_id") == 78  # 77 areas + unknown
     lat_buckets = features.raw_feature("pickup_latitude").encoding.num_buckets
     assert buckets("pickup_grid") == (lat_buckets + 1) ** 2
     # Vocabularies: seen values (Cash, Credit Card) plus one OOV bucket.
-    assert buckets("payment_type") == 3
+    assert buckets("payment_type_id") == 3
 
 
 def test_outputs_are_model_inputs_and_label_only(transformed):
     _, transform_output = transformed
     spec = transform_output.transformed_feature_spec()
-    assert "tips" not in spec and "trip_start_hour" not in spec
+    raw_names = set(features.raw_feature_names())
+    assert not raw_names & set(spec), "transformed names never shadow raw ones"
     assert spec["big_tipper"].dtype.name == "int64"
     assert {name for name, feature in spec.items()
             if feature.dtype.name == "float32"} == {
-                "fare", "trip_miles", "trip_seconds", *features.HOUR_CYCLE_FEATURES}
+                "fare_z", "trip_miles_z", "trip_seconds_z", *features.HOUR_CYCLE_FEATURES}
 
 
 def test_civil_month_matches_the_calendar():

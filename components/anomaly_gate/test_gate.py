@@ -1,0 +1,122 @@
+"""AnomalyGate: pure checks on protos, and the executor on real artifact files."""
+
+import os
+
+import pytest
+from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
+
+from components.anomaly_gate import executor
+from components.anomaly_gate.executor import DataValidationError, find_problems
+
+
+def _anomalies(feature=None, short="Out-of-range values",
+               description="Unexpectedly large value: 99."):
+    anomalies = anomalies_pb2.Anomalies()
+    if feature:
+        info = anomalies.anomaly_info[feature]
+        info.severity = anomalies_pb2.AnomalyInfo.ERROR
+        reason = info.reason.add()
+        reason.type = anomalies_pb2.AnomalyInfo.INT_TYPE_BIG_INT
+        reason.short_description = short
+        reason.description = description
+    return anomalies
+
+
+def test_clean_non_empty_splits_pass():
+    assert find_problems({"train": 10, "eval": 3},
+                         {"train": _anomalies(), "eval": _anomalies()}) == []
+
+
+def test_each_anomaly_names_split_feature_and_reason():
+    problems = find_problems(
+        {"train": 10, "eval": 3},
+        {"train": _anomalies("pickup_community_area"), "eval": _anomalies()})
+    assert problems == [
+        "split 'train', feature 'pickup_community_area': Out-of-range values: "
+        "Unexpectedly large value: 99."]
+
+
+def test_empty_split_fails_even_without_anomalies():
+    # ExampleValidator blesses an empty split; the gate must not.
+    problems = find_problems({"train": 10, "eval": 0},
+                             {"train": _anomalies(), "eval": _anomalies()})
+    assert problems == ["split 'eval': no examples"]
+
+
+def test_split_missing_from_validation_fails():
+    problems = find_problems({"train": 10, "eval": 3}, {"train": _anomalies()})
+    assert problems == ["split 'eval': not validated by ExampleValidator"]
+
+
+def test_dataset_level_anomaly_is_reported():
+    anomalies = anomalies_pb2.Anomalies()
+    reason = anomalies.dataset_anomaly_info.reason.add()
+    reason.short_description = "Low num examples"
+    reason.description = "Fewer examples than expected."
+    assert find_problems({"train": 1}, {"train": anomalies}) == [
+        "split 'train', whole dataset: Low num examples: Fewer examples than expected."]
+
+
+def test_error_message_lists_every_finding():
+    error = DataValidationError(["split 'train': no examples", "split 'eval': x"])
+    assert "2 finding(s)" in str(error)
+    assert "  - split 'train': no examples\n  - split 'eval': x" in str(error)
+
+
+def _write_split_artifacts(tmp_path, examples_per_split, anomalies_per_split):
+    from tfx.types import artifact_utils, standard_artifacts
+    from tfx.utils import io_utils
+
+    statistics = standard_artifacts.ExampleStatistics()
+    statistics.uri = str(tmp_path / "statistics")
+    statistics.split_names = artifact_utils.encode_split_names(list(examples_per_split))
+    for split, count in examples_per_split.items():
+        stats = statistics_pb2.DatasetFeatureStatisticsList()
+        stats.datasets.add(num_examples=count)
+        io_utils.write_bytes_file(
+            os.path.join(statistics.uri, f"Split-{split}", "FeatureStats.pb"),
+            stats.SerializeToString())
+    anomalies_artifact = standard_artifacts.ExampleAnomalies()
+    anomalies_artifact.uri = str(tmp_path / "anomalies")
+    anomalies_artifact.split_names = artifact_utils.encode_split_names(
+        list(anomalies_per_split))
+    for split, anomalies in anomalies_per_split.items():
+        io_utils.write_bytes_file(
+            os.path.join(anomalies_artifact.uri, f"Split-{split}", "SchemaDiff.pb"),
+            anomalies.SerializeToString())
+    return statistics, anomalies_artifact
+
+
+def _run_executor(tmp_path, examples_per_split, anomalies_per_split):
+    from components.anomaly_gate.component import DataValidationResult
+
+    statistics, anomalies = _write_split_artifacts(
+        tmp_path, examples_per_split, anomalies_per_split)
+    result = DataValidationResult()
+    result.uri = str(tmp_path / "result")
+    os.makedirs(result.uri)
+    executor.Executor().Do(
+        {executor.STATISTICS_KEY: [statistics], executor.ANOMALIES_KEY: [anomalies]},
+        {executor.RESULT_KEY: [result]}, {})
+    return result
+
+
+def test_executor_raises_on_anomalies_from_files(tmp_path):
+    with pytest.raises(DataValidationError) as raised:
+        _run_executor(tmp_path, {"train": 5, "eval": 2},
+                      {"train": _anomalies(), "eval": _anomalies("fare")})
+    assert raised.value.findings == [
+        "split 'eval', feature 'fare': Out-of-range values: "
+        "Unexpectedly large value: 99."]
+    assert not (tmp_path / "result" / executor.RESULT_FILE).exists()
+
+
+def test_executor_records_examples_per_split_when_clean(tmp_path):
+    import json
+
+    result = _run_executor(tmp_path, {"train": 5, "eval": 2},
+                           {"train": _anomalies(), "eval": _anomalies()})
+    written = json.loads((tmp_path / "result" / executor.RESULT_FILE).read_text())
+    assert written == {"passed": True, "examples_per_split": {"train": 5, "eval": 2}}
+    assert result.get_json_value_custom_property("examples_per_split") == {
+        "train": 5, "eval": 2}

@@ -1,0 +1,185 @@
+"""The real pipeline on a slice of the bundled data, asserted on real artifacts."""
+
+import csv
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from components import features
+from components.contract import PROBABILITY_OUTPUT, SERVING_SIGNATURE, TRANSFORM_SIGNATURE
+from components.features import RawType
+from pipeline import datasets
+from pipeline.config import EvaluationThresholds, PipelineConfig
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+
+SLICE_QUARTERS = ("2014-04-01", "2014-07-01")  # 2,683 trips
+ALL_COMPONENTS = {
+    "CsvExampleGen", "StatisticsGen", "SchemaGen", "CuratedSchemaImporter",
+    "ExampleValidator", "AnomalyGate", "Transform", "Trainer",
+    "latest_blessed_model_resolver", "Evaluator", "Pusher"}
+
+
+def _slice(root: Path, edit=None) -> Path:
+    for quarter in SLICE_QUARTERS:
+        shutil.copytree(REPO_ROOT / "data" / "trips" / quarter, root / quarter)
+    if edit:
+        path = root / SLICE_QUARTERS[0] / datasets.QUARTER_FILE
+        with path.open(newline="") as handle:
+            rows = list(csv.reader(handle))
+        column, value = edit
+        rows[1][rows[0].index(column)] = value
+        with path.open("w", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(rows)
+    return root
+
+
+def _config(tmp: Path, data_root: Path) -> PipelineConfig:
+    # A short training run on 2.7k trips; the full-data quality bar is
+    # checked in test_full_run_meets_the_quality_bar.
+    return PipelineConfig(
+        data_root=data_root, output_dir=tmp / "out", train_steps=300,
+        thresholds=EvaluationThresholds(min_auc=0.85, min_binary_accuracy=0.8))
+
+
+def _outputs(config):
+    from pipeline.metadata import latest_outputs
+
+    return latest_outputs(config.metadata_path.resolve(), config.pipeline_name)["components"]
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    from pipeline import local_run
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    config = _config(tmp, _slice(tmp / "trips"))
+    result = local_run.run(config)
+    return config, result, _outputs(config)
+
+
+def test_every_component_ran_and_wrote_its_artifacts(first_run):
+    _, _, components = first_run
+    assert set(components) == ALL_COMPONENTS
+    for name, component in components.items():
+        assert component["state"] == "COMPLETE", name
+        for artifacts in component["outputs"].values():
+            for artifact in artifacts:
+                uri = Path(artifact["uri"])
+                assert uri.exists() and any(uri.rglob("*")), (name, uri)
+
+
+def test_the_gate_recorded_both_splits(first_run):
+    _, _, components = first_run
+    counts = components["AnomalyGate"]["outputs"]["result"][0]["properties"][
+        "examples_per_split"]
+    assert counts["train"] + counts["eval"] == 2683
+    assert counts["eval"] > 0.1 * counts["train"]
+
+
+def test_model_is_blessed_and_pushed(first_run):
+    config, result, components = first_run
+    blessing = components["Evaluator"]["outputs"]["blessing"][0]["properties"]
+    assert blessing["blessed"] == 1
+    pushed = Path(result.pushed_model_dir)
+    assert pushed.parent == config.serving_dir.resolve()
+    assert (pushed / "saved_model.pb").is_file()
+    assert result.metrics["auc"] >= config.thresholds.min_auc
+
+
+def _raw_examples(path: Path):
+    """Serialized raw tf.Examples as a client would send them: no label source."""
+    import tensorflow as tf
+
+    serving = set(features.serving_feature_names())
+    examples, payment_types = [], []
+    with path.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            feature = {}
+            for name in serving:
+                spec, cell = features.raw_feature(name), row[name]
+                if spec.raw_type == RawType.INT:
+                    values = tf.train.Feature(int64_list=tf.train.Int64List(
+                        value=[int(cell)] if cell else []))
+                elif spec.raw_type == RawType.FLOAT:
+                    values = tf.train.Feature(float_list=tf.train.FloatList(
+                        value=[float(cell)] if cell else []))
+                else:
+                    values = tf.train.Feature(bytes_list=tf.train.BytesList(
+                        value=[cell.encode()] if cell else []))
+                feature[name] = values
+            examples.append(tf.train.Example(
+                features=tf.train.Features(feature=feature)).SerializeToString())
+            payment_types.append(row["payment_type"])
+    return examples, np.array(payment_types)
+
+
+def test_pushed_model_serves_raw_examples(first_run):
+    import tensorflow as tf
+
+    _, result, _ = first_run
+    model = tf.saved_model.load(result.pushed_model_dir)
+    assert {SERVING_SIGNATURE, TRANSFORM_SIGNATURE} <= set(model.signatures)
+    examples, payment_types = _raw_examples(
+        REPO_ROOT / "data" / "trips" / "2015-01-01" / datasets.QUARTER_FILE)
+    outputs = model.signatures[SERVING_SIGNATURE](examples=tf.constant(examples))
+    probabilities = outputs[PROBABILITY_OUTPUT].numpy()
+    assert probabilities.shape == (len(examples), 1)
+    assert np.all((probabilities >= 0) & (probabilities <= 1))
+    # Cash tips are not recorded, so a cash trip is never a big tipper.
+    by_type = {kind: probabilities[payment_types == kind].mean()
+               for kind in ("Cash", "Credit Card")}
+    assert by_type["Cash"] < 0.1 < 0.5 < by_type["Credit Card"]
+
+
+def test_transform_signature_yields_model_inputs_and_label(first_run):
+    import tensorflow as tf
+
+    _, result, _ = first_run
+    model = tf.saved_model.load(result.pushed_model_dir)
+    path = REPO_ROOT / "data" / "trips" / "2015-01-01" / datasets.QUARTER_FILE
+    examples, _ = _raw_examples(path)
+    # With the label source added back, the label comes out too.
+    with_tips = []
+    with path.open(newline="") as handle:
+        for serialized, row in zip(examples, csv.DictReader(handle)):
+            example = tf.train.Example.FromString(serialized)
+            example.features.feature["tips"].float_list.value.append(float(row["tips"]))
+            with_tips.append(example.SerializeToString())
+    transformed = model.signatures[TRANSFORM_SIGNATURE](examples=tf.constant(with_tips))
+    assert features.LABEL.name in transformed
+    assert "fare_z" in transformed and "start_hour" in transformed
+
+
+def test_second_run_reuses_the_cache(first_run):
+    from pipeline import local_run
+
+    config, _, before = first_run
+    local_run.run(config)
+    after = _outputs(config)
+    # Everything up to the Trainer comes from cache. The Evaluator runs again
+    # because the first run's model is now the blessed baseline.
+    for name in ALL_COMPONENTS - {"latest_blessed_model_resolver", "Evaluator", "Pusher"}:
+        assert after[name]["state"] == "CACHED", name
+        assert after[name]["outputs"] == before[name]["outputs"], name
+    blessing = after["Evaluator"]["outputs"]["blessing"][0]["properties"]
+    assert blessing["baseline_model_id"] == blessing["current_model_id"]
+
+
+def test_anomalies_stop_the_run_before_transform(tmp_path):
+    from components.anomaly_gate import DataValidationError
+    from pipeline import local_run
+
+    config = _config(tmp_path, _slice(tmp_path / "trips",
+                                      edit=("pickup_community_area", "99")))
+    with pytest.raises(DataValidationError) as raised:
+        local_run.run(config)
+    assert any("feature 'pickup_community_area'" in finding
+               for finding in raised.value.findings)
+    components = _outputs(config)
+    assert "ExampleValidator" in components
+    assert not {"AnomalyGate", "Transform", "Trainer", "Pusher"} & set(components)
+    assert not config.serving_dir.exists()
