@@ -1,0 +1,94 @@
+"""The command line: instant usage errors, exit codes, and a full run on all data."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from pipeline import cli
+from tests.conftest import REPO_ROOT
+
+
+def _cli(*args, cwd=REPO_ROOT):
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=1800)
+
+
+def test_help_lists_commands_and_exit_codes():
+    result = _cli("--help")
+    assert result.returncode == 0
+    assert "run" in result.stdout and "artifacts" in result.stdout
+    assert "exit codes" in result.stdout
+
+
+def test_help_does_not_import_tensorflow():
+    code = ("import sys\nfrom pipeline import cli\n"
+            "try:\n    cli.main(['run', '--help'])\nexcept SystemExit:\n    pass\n"
+            "assert 'tensorflow' not in sys.modules and 'tfx' not in sys.modules\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "--train-steps", "0"], "must be at least 1"),
+    (["run", "--train-steps", "many"], "not a whole number"),
+    (["run", "--data-root", "/no/such/dir"], "data root /no/such/dir is not a directory"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_arguments_exit_2_with_a_message(args, message):
+    result = _cli(*args)
+    assert result.returncode == cli.EXIT_USAGE
+    assert message in result.stderr
+
+
+def test_data_root_without_quarter_files_is_refused(tmp_path):
+    (tmp_path / "trips.csv").write_text("fare\n1.0\n")
+    result = _cli("run", "--data-root", str(tmp_path))
+    assert result.returncode == cli.EXIT_USAGE
+    assert "no files matching '*/trips.csv'" in result.stderr
+
+
+def test_output_dir_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "out").write_text("")
+    result = _cli("run", "--output-dir", str(tmp_path / "out"))
+    assert result.returncode == cli.EXIT_USAGE
+    assert "is not a directory" in result.stderr
+
+
+def test_artifacts_before_any_run_explains_what_to_do(tmp_path):
+    result = _cli("artifacts", "--output-dir", str(tmp_path))
+    assert result.returncode == cli.EXIT_USAGE
+    assert "run the pipeline first" in result.stderr
+
+
+def test_beam_args_extend_the_defaults():
+    args = cli.build_parser().parse_args(
+        ["run", "--beam-arg=--direct_num_workers=4", "--no-cache"])
+    config = cli._run_config(args)
+    assert config.beam_args[-1] == "--direct_num_workers=4"
+    assert "--direct_running_mode=multi_processing" in config.beam_args
+    assert config.enable_cache is False
+
+
+@pytest.mark.slow
+def test_full_run_meets_the_quality_bar(tmp_path):
+    """`run` on all bundled data: exit 0, a pushed model with eval AUC >= 0.93."""
+    from pipeline.config import PipelineConfig
+    from pipeline.local_run import evaluation_summary
+
+    result = _cli("run", "--output-dir", str(tmp_path))
+    assert result.returncode == cli.EXIT_OK, result.stdout + result.stderr
+    assert "[11/11] Pusher ... done" in result.stderr
+    summary = evaluation_summary(PipelineConfig(output_dir=tmp_path))
+    assert summary["blessed"]
+    assert summary["metrics"]["auc"] >= 0.93
+    assert summary["metrics"]["binary_accuracy"] >= 0.85
+    assert summary["pushed_model_dir"] in result.stdout
+
+    listing = _cli("artifacts", "--output-dir", str(tmp_path))
+    assert listing.returncode == cli.EXIT_OK
+    components = json.loads(listing.stdout)["components"]
+    assert components["Pusher"]["outputs"]["pushed_model"][0]["properties"][
+        "pushed_destination"] == summary["pushed_model_dir"]
