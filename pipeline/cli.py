@@ -171,8 +171,12 @@ def _command_artifacts(args: argparse.Namespace) -> int:
     except MetadataNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    json.dump(outputs, sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    try:
+        json.dump(outputs, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into `head`: not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_OK
 
 

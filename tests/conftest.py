@@ -4,11 +4,9 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from pathlib import Path  # noqa: E402
-
 import pytest  # noqa: E402
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from pipeline.config import REPO_ROOT  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from pipeline import cli
-from tests.conftest import REPO_ROOT
+from pipeline.config import REPO_ROOT
 
 
 def _cli(*args, cwd=REPO_ROOT):

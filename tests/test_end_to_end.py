@@ -12,7 +12,7 @@ from components.contract import PROBABILITY_OUTPUT, SERVING_SIGNATURE, TRANSFORM
 from components.features import RawType
 from pipeline import datasets
 from pipeline.config import EvaluationThresholds, PipelineConfig
-from tests.conftest import REPO_ROOT
+from pipeline.config import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 

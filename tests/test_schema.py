@@ -8,7 +8,7 @@ import pytest
 from components import features
 from components.features import LabelSource
 from pipeline import datasets
-from tests.conftest import REPO_ROOT
+from pipeline.config import REPO_ROOT
 
 DATA_ROOT = REPO_ROOT / "data" / "trips"
 
