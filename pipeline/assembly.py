@@ -13,16 +13,17 @@ Importing this module loads TFX; the CLI imports it only when it runs.
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import tensorflow_model_analysis as tfma
+from google.protobuf import json_format
 from tfx import v1 as tfx
 
 from components import features
 from components.anomaly_gate import AnomalyGate
 from components.contract import SERVING_SIGNATURE, TRANSFORM_SIGNATURE
-from components.curated_schema import CuratedSchemaImporter
-from pipeline.config import PipelineConfig
+from components.curated_schema import CuratedSchemaImporter, file_sha256
+from pipeline.config import DEFAULT_SCHEMA, PipelineConfig
 from pipeline.fingerprint import source_fingerprint
 
 PREPROCESSING_FN = "components.preprocessing.preprocessing_fn"
@@ -30,7 +31,24 @@ RUN_FN = "components.model.run_fn"
 LATEST_BLESSED_MODEL = "latest_blessed_model_resolver"
 
 
-def _example_gen(config: PipelineConfig):
+DATA_ROOT_PARAMETER = "data_root"
+TRAIN_ARGS_PARAMETER = "train_args"
+
+
+def _train_args(config: PipelineConfig) -> tfx.proto.TrainArgs:
+    return tfx.proto.TrainArgs(num_steps=config.train_steps)
+
+
+def runtime_parameter_defaults(config: PipelineConfig) -> Dict[str, str]:
+    """What a Kubeflow run may change per run, with its default values."""
+    return {
+        DATA_ROOT_PARAMETER: config.data_root,
+        TRAIN_ARGS_PARAMETER: json_format.MessageToJson(_train_args(config),
+                                                        indent=None),
+    }
+
+
+def _example_gen(config: PipelineConfig, data_root):
     input_config = tfx.proto.Input(splits=[
         tfx.proto.Input.Split(name="all", pattern=config.input_pattern)])
     output_config = tfx.proto.Output(split_config=tfx.proto.SplitConfig(splits=[
@@ -38,7 +56,7 @@ def _example_gen(config: PipelineConfig):
         tfx.proto.SplitConfig.Split(name="eval", hash_buckets=config.eval_buckets),
     ]))
     return tfx.components.CsvExampleGen(
-        input_base=str(config.data_root.resolve()),
+        input_base=data_root,
         input_config=input_config, output_config=output_config)
 
 
@@ -81,16 +99,39 @@ def eval_config(config: PipelineConfig) -> tfma.EvalConfig:
         ])])
 
 
-def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
+def create_pipeline(config: PipelineConfig, for_kubeflow: bool = False
+                    ) -> tfx.dsl.Pipeline:
+    """The pipeline for LocalDagRunner, or for KubeflowV2DagRunner to compile.
+
+    For Kubeflow, the data root and the train args become runtime parameters
+    (set per run in the KFP UI), ML Metadata is the cluster's, and the schema
+    path is where the image holds it, fingerprinted from this checkout's copy,
+    which the image is built from.
+    """
     # Part of Transform's and Trainer's cache keys: new code, new outputs.
     code = {"code_fingerprint": source_fingerprint()}
-    example_gen = _example_gen(config)
+    if for_kubeflow:
+        parameters = {
+            name: tfx.dsl.experimental.RuntimeParameter(name=name, ptype=str,
+                                                        default=default)
+            for name, default in runtime_parameter_defaults(config).items()}
+        data_root = parameters[DATA_ROOT_PARAMETER]
+        train_args = parameters[TRAIN_ARGS_PARAMETER]
+        schema_sha256 = file_sha256(DEFAULT_SCHEMA)
+        metadata = None
+    else:
+        data_root = config.data_root
+        train_args = _train_args(config)
+        schema_sha256 = file_sha256(config.schema_path)
+        metadata = tfx.orchestration.metadata.sqlite_metadata_connection_config(
+            config.metadata_path)
+    example_gen = _example_gen(config, data_root)
     statistics_gen = tfx.components.StatisticsGen(
         examples=example_gen.outputs["examples"])
     inferred_schema = tfx.components.SchemaGen(
         statistics=statistics_gen.outputs["statistics"])
     curated_schema = CuratedSchemaImporter(
-        schema_file=str(config.schema_path.resolve()))
+        schema_file=config.schema_path, schema_sha256=schema_sha256)
     example_validator = tfx.components.ExampleValidator(
         statistics=statistics_gen.outputs["statistics"],
         schema=curated_schema.outputs["schema"])
@@ -110,7 +151,7 @@ def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
         run_fn=RUN_FN,
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
-        train_args=tfx.proto.TrainArgs(num_steps=config.train_steps),
+        train_args=train_args,
         eval_args=tfx.proto.EvalArgs(num_steps=config.eval_steps),
         custom_config={**config.hyperparameters.to_custom_config(), **code})
     latest_blessed_model = tfx.dsl.Resolver(
@@ -130,7 +171,7 @@ def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
         model_blessing=evaluator.outputs["blessing"],
         push_destination=tfx.proto.PushDestination(
             filesystem=tfx.proto.PushDestination.Filesystem(
-                base_directory=str(config.serving_dir.resolve()))))
+                base_directory=config.serving_dir)))
     components: List = [
         example_gen, statistics_gen, inferred_schema, curated_schema,
         example_validator, anomaly_gate, transform, trainer,
@@ -138,9 +179,8 @@ def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
     ]
     return tfx.dsl.Pipeline(
         pipeline_name=config.pipeline_name,
-        pipeline_root=str(config.pipeline_root.resolve()),
+        pipeline_root=config.pipeline_root,
         components=components,
         enable_cache=config.enable_cache,
-        metadata_connection_config=tfx.orchestration.metadata
-        .sqlite_metadata_connection_config(str(config.metadata_path.resolve())),
+        metadata_connection_config=metadata,
         beam_pipeline_args=list(config.beam_args))

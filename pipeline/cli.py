@@ -48,7 +48,7 @@ def _positive_int(text: str) -> int:
 
 def _add_output_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--output-dir", type=Path, default=config_module.DEFAULT_OUTPUT_DIR,
+        "--output-dir", type=Path, default=Path(config_module.DEFAULT_OUTPUT_DIR),
         help="where pipeline artifacts, ML Metadata, logs and the serving "
              "directory live (default: %(default)s)")
 
@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument(
-        "--data-root", type=Path, default=config_module.DEFAULT_DATA_ROOT,
+        "--data-root", type=Path, default=Path(config_module.DEFAULT_DATA_ROOT),
         help="folder of quarterly trips CSVs laid out like data/trips "
              "(default: the bundled data)")
     _add_output_dir(run)
@@ -100,6 +100,35 @@ def build_parser() -> argparse.ArgumentParser:
     artifacts.add_argument(
         "--pipeline-name", default=config_module.PipelineConfig.pipeline_name,
         help="pipeline name in ML Metadata (default: %(default)s)")
+
+    export = commands.add_parser(
+        "export-kubeflow",
+        help="compile the pipeline for Kubeflow Pipelines v2 or Vertex AI",
+        description="Compile the same pipeline `run` executes, through "
+                    "KubeflowV2DagRunner. Works offline: it touches neither the "
+                    "pipeline root nor the data. data_root and train_args are "
+                    "runtime parameters, changeable per run in the KFP UI.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    export.add_argument("--image", required=True,
+                        help="container image every task runs (built from the "
+                             "Dockerfile), e.g. ghcr.io/org/taxi-pipeline:1.0")
+    export.add_argument("--pipeline-root", required=True, metavar="URI",
+                        help="where the cluster writes artifacts, e.g. gs://bucket/taxi")
+    export.add_argument("--output", required=True, type=Path, metavar="FILE",
+                        help="FILE.yaml: PipelineSpec for open-source KFP; "
+                             "FILE.json: Vertex AI PipelineJob")
+    export.add_argument("--data-root", metavar="URI", default=None,
+                        help="default of the data_root runtime parameter "
+                             "(default: the data bundled in the image)")
+    export.add_argument(
+        "--beam-arg", action="append", default=[], metavar="ARG",
+        help="Beam option for the cluster's runs, repeatable, written with '=', "
+             "e.g. --beam-arg=--runner=DataflowRunner; credentials are refused")
+    export.add_argument(
+        "--train-steps", type=_positive_int,
+        default=config_module.PipelineConfig.train_steps,
+        help="default of the train_args runtime parameter (default: %(default)s)")
     return parser
 
 
@@ -152,7 +181,7 @@ def _command_run(args: argparse.Namespace) -> int:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_NOT_BLESSED
         print(f"error: the pipeline failed: {type(error).__name__}: {error}\n"
-              f"The full log is under {config.output_dir / 'logs'}; re-run with "
+              f"The full log is under {config.log_dir}; re-run with "
               f"--verbose for the stack trace.", file=sys.stderr)
         return EXIT_FAILED
     metrics = ", ".join(f"{name} {value:.4f}" for name, value in
@@ -167,7 +196,7 @@ def _command_artifacts(args: argparse.Namespace) -> int:
 
     metadata_path = config_module.PipelineConfig(output_dir=args.output_dir).metadata_path
     try:
-        outputs = latest_outputs(metadata_path.resolve(), args.pipeline_name)
+        outputs = latest_outputs(Path(metadata_path), args.pipeline_name)
     except MetadataNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -180,7 +209,24 @@ def _command_artifacts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": _command_run, "artifacts": _command_artifacts}
+def _command_export_kubeflow(args: argparse.Namespace) -> int:
+    from pipeline import kubeflow
+
+    try:
+        config = kubeflow.kubeflow_config(
+            pipeline_root=args.pipeline_root,
+            data_root=args.data_root or kubeflow.IMAGE_DATA_ROOT,
+            beam_args=tuple(args.beam_arg), train_steps=args.train_steps)
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        output = kubeflow.export(config, args.image, args.output)
+    except kubeflow.ExportError as error:
+        raise UsageError(str(error)) from error
+    print(f"Wrote {output} for image {args.image}, pipeline root {args.pipeline_root}")
+    return EXIT_OK
+
+
+COMMANDS = {"run": _command_run, "artifacts": _command_artifacts,
+            "export-kubeflow": _command_export_kubeflow}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -7,16 +7,29 @@ instantly.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 from pathlib import Path
-from typing import Tuple
+from typing import Optional, Tuple
 
 from components.hyperparameters import Hyperparameters
 from pipeline import datasets
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_ROOT = REPO_ROOT / "data" / "trips"
-DEFAULT_SCHEMA = REPO_ROOT / "schema" / "schema.pbtxt"
-DEFAULT_OUTPUT_DIR = Path("runs")
+DATA_SUBDIR = "data/trips"
+SCHEMA_SUBPATH = "schema/schema.pbtxt"
+DEFAULT_DATA_ROOT = str(REPO_ROOT / DATA_SUBDIR)
+DEFAULT_SCHEMA = str(REPO_ROOT / SCHEMA_SUBPATH)
+DEFAULT_OUTPUT_DIR = "runs"
+
+
+def is_remote(location: str) -> bool:
+    """True for a URI such as gs://bucket/dir; False for a local path."""
+    return "://" in location
+
+
+def _absolute(location) -> str:
+    location = str(location)
+    return location if is_remote(location) else str(Path(location).resolve())
 
 
 def default_beam_args(workers: int = 2) -> Tuple[str, ...]:
@@ -37,13 +50,22 @@ class EvaluationThresholds:
 
 @dataclasses.dataclass(frozen=True)
 class PipelineConfig:
-    """A run of the taxi pipeline. Paths may be relative to the working dir."""
+    """A run of the taxi pipeline.
 
-    pipeline_name: str = "chicago_taxi"
-    data_root: Path = DEFAULT_DATA_ROOT
+    Locations are local paths (made absolute on construction) or URIs such as
+    gs://bucket/dir, which Kubeflow runs use.
+    """
+
+    # Kubeflow allows lowercase letters, digits and dashes only.
+    pipeline_name: str = "chicago-taxi"
+    data_root: str = DEFAULT_DATA_ROOT
     input_pattern: str = datasets.ALL_QUARTERS_PATTERN
-    output_dir: Path = DEFAULT_OUTPUT_DIR
-    schema_path: Path = DEFAULT_SCHEMA
+    output_dir: str = DEFAULT_OUTPUT_DIR
+    # Where artifacts go; default <output_dir>/pipeline.
+    pipeline_root_override: Optional[str] = None
+    # Read by the schema importer where the pipeline runs (inside the image,
+    # for Kubeflow).
+    schema_path: str = DEFAULT_SCHEMA
     # Hash-based split of every input file's rows, train:eval.
     train_buckets: int = 4
     eval_buckets: int = 1
@@ -56,20 +78,30 @@ class PipelineConfig:
     enable_cache: bool = True
 
     def __post_init__(self):
+        for name in ("data_root", "output_dir", "schema_path"):
+            object.__setattr__(self, name, _absolute(getattr(self, name)))
+        if self.pipeline_root_override is not None:
+            object.__setattr__(self, "pipeline_root_override",
+                               _absolute(self.pipeline_root_override))
         if self.train_steps < 1:
             raise ValueError(f"train_steps must be at least 1, got {self.train_steps}")
         if self.eval_steps < 1:
             raise ValueError(f"eval_steps must be at least 1, got {self.eval_steps}")
 
     @property
-    def pipeline_root(self) -> Path:
-        return self.output_dir / "pipeline"
+    def pipeline_root(self) -> str:
+        return self.pipeline_root_override or posixpath.join(self.output_dir, "pipeline")
 
     @property
-    def metadata_path(self) -> Path:
-        return self.output_dir / "metadata.sqlite"
+    def metadata_path(self) -> str:
+        """SQLite ML Metadata of local runs (Kubeflow brings its own)."""
+        return posixpath.join(self.output_dir, "metadata.sqlite")
 
     @property
-    def serving_dir(self) -> Path:
+    def serving_dir(self) -> str:
         """Where Pusher writes blessed models, one numbered version each."""
-        return self.output_dir / "serving" / self.pipeline_name
+        return posixpath.join(self.output_dir, "serving", self.pipeline_name)
+
+    @property
+    def log_dir(self) -> str:
+        return posixpath.join(self.output_dir, "logs")

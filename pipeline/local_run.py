@@ -121,7 +121,7 @@ def evaluation_summary(config: PipelineConfig) -> dict:
 
     from pipeline.metadata import latest_outputs
 
-    components = latest_outputs(config.metadata_path.resolve(),
+    components = latest_outputs(Path(config.metadata_path),
                                 config.pipeline_name)["components"]
     evaluation_uri = components["Evaluator"]["outputs"]["evaluation"][0]["uri"]
     metrics = {}
@@ -155,13 +155,13 @@ def _run_pipeline(config: PipelineConfig, console: TextIO, inline: bool) -> None
 def run(config: PipelineConfig, verbose: bool = False,
         console: TextIO = sys.stderr) -> RunResult:
     """Runs the whole pipeline; raises if a component fails or nothing is pushed."""
-    config.output_dir.mkdir(parents=True, exist_ok=True)
+    Path(config.output_dir).mkdir(parents=True, exist_ok=True)
     log_path = None
     if verbose:
         _run_pipeline(config, console, inline=False)
     else:
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        log_path = config.output_dir / "logs" / f"run-{stamp}.log"
+        log_path = Path(config.log_dir) / f"run-{stamp}.log"
         console.write(f"Running the pipeline; full log: {log_path}\n")
         # TensorFlow's import-time messages go to the log too.
         with _output_to_log(log_path) as terminal:

@@ -1,7 +1,6 @@
 """The real pipeline on a slice of the bundled data, asserted on real artifacts."""
 
 import csv
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,58 +10,19 @@ from components import features
 from components.contract import PROBABILITY_OUTPUT, SERVING_SIGNATURE, TRANSFORM_SIGNATURE
 from components.features import RawType
 from pipeline import datasets
-from pipeline.config import EvaluationThresholds, PipelineConfig
 from pipeline.config import REPO_ROOT
+from tests.conftest import latest_outputs, slice_config, slice_of_data
 
 pytestmark = pytest.mark.slow
 
-SLICE_QUARTERS = ("2014-04-01", "2014-07-01")  # 2,683 trips
 ALL_COMPONENTS = {
     "CsvExampleGen", "StatisticsGen", "SchemaGen", "CuratedSchemaImporter",
     "ExampleValidator", "AnomalyGate", "Transform", "Trainer",
     "latest_blessed_model_resolver", "Evaluator", "Pusher"}
 
 
-def _slice(root: Path, edit=None) -> Path:
-    for quarter in SLICE_QUARTERS:
-        shutil.copytree(REPO_ROOT / "data" / "trips" / quarter, root / quarter)
-    if edit:
-        path = root / SLICE_QUARTERS[0] / datasets.QUARTER_FILE
-        with path.open(newline="") as handle:
-            rows = list(csv.reader(handle))
-        column, value = edit
-        rows[1][rows[0].index(column)] = value
-        with path.open("w", newline="") as handle:
-            csv.writer(handle, lineterminator="\n").writerows(rows)
-    return root
-
-
-def _config(tmp: Path, data_root: Path) -> PipelineConfig:
-    # A short training run on 2.7k trips; the full-data quality bar is
-    # checked in test_full_run_meets_the_quality_bar.
-    return PipelineConfig(
-        data_root=data_root, output_dir=tmp / "out", train_steps=300,
-        thresholds=EvaluationThresholds(min_auc=0.85, min_binary_accuracy=0.8))
-
-
-def _outputs(config):
-    from pipeline.metadata import latest_outputs
-
-    return latest_outputs(config.metadata_path.resolve(), config.pipeline_name)["components"]
-
-
-@pytest.fixture(scope="module")
-def first_run(tmp_path_factory):
-    from pipeline import local_run
-
-    tmp = tmp_path_factory.mktemp("e2e")
-    config = _config(tmp, _slice(tmp / "trips"))
-    result = local_run.run(config)
-    return config, result, _outputs(config)
-
-
-def test_every_component_ran_and_wrote_its_artifacts(first_run):
-    _, _, components = first_run
+def test_every_component_ran_and_wrote_its_artifacts(small_run):
+    _, _, components = small_run
     assert set(components) == ALL_COMPONENTS
     for name, component in components.items():
         assert component["state"] == "COMPLETE", name
@@ -72,20 +32,20 @@ def test_every_component_ran_and_wrote_its_artifacts(first_run):
                 assert uri.exists() and any(uri.rglob("*")), (name, uri)
 
 
-def test_the_gate_recorded_both_splits(first_run):
-    _, _, components = first_run
+def test_the_gate_recorded_both_splits(small_run):
+    _, _, components = small_run
     counts = components["AnomalyGate"]["outputs"]["result"][0]["properties"][
         "examples_per_split"]
     assert counts["train"] + counts["eval"] == 2683
     assert counts["eval"] > 0.1 * counts["train"]
 
 
-def test_model_is_blessed_and_pushed(first_run):
-    config, result, components = first_run
+def test_model_is_blessed_and_pushed(small_run):
+    config, result, components = small_run
     blessing = components["Evaluator"]["outputs"]["blessing"][0]["properties"]
     assert blessing["blessed"] == 1
     pushed = Path(result.pushed_model_dir)
-    assert pushed.parent == config.serving_dir.resolve()
+    assert pushed.parent == Path(config.serving_dir)
     assert (pushed / "saved_model.pb").is_file()
     assert result.metrics["auc"] >= config.thresholds.min_auc
 
@@ -117,10 +77,10 @@ def _raw_examples(path: Path):
     return examples, np.array(payment_types)
 
 
-def test_pushed_model_serves_raw_examples(first_run):
+def test_pushed_model_serves_raw_examples(small_run):
     import tensorflow as tf
 
-    _, result, _ = first_run
+    _, result, _ = small_run
     model = tf.saved_model.load(result.pushed_model_dir)
     assert {SERVING_SIGNATURE, TRANSFORM_SIGNATURE} <= set(model.signatures)
     examples, payment_types = _raw_examples(
@@ -135,10 +95,10 @@ def test_pushed_model_serves_raw_examples(first_run):
     assert by_type["Cash"] < 0.1 < 0.5 < by_type["Credit Card"]
 
 
-def test_transform_signature_yields_model_inputs_and_label(first_run):
+def test_transform_signature_yields_model_inputs_and_label(small_run):
     import tensorflow as tf
 
-    _, result, _ = first_run
+    _, result, _ = small_run
     model = tf.saved_model.load(result.pushed_model_dir)
     path = REPO_ROOT / "data" / "trips" / "2015-01-01" / datasets.QUARTER_FILE
     examples, _ = _raw_examples(path)
@@ -154,12 +114,12 @@ def test_transform_signature_yields_model_inputs_and_label(first_run):
     assert "fare_z" in transformed and "start_hour" in transformed
 
 
-def test_second_run_reuses_the_cache(first_run):
+def test_second_run_reuses_the_cache(small_run):
     from pipeline import local_run
 
-    config, _, before = first_run
+    config, _, before = small_run
     local_run.run(config)
-    after = _outputs(config)
+    after = latest_outputs(config)
     # Everything up to the Trainer comes from cache. The Evaluator runs again
     # because the first run's model is now the blessed baseline.
     for name in ALL_COMPONENTS - {"latest_blessed_model_resolver", "Evaluator", "Pusher"}:
@@ -173,13 +133,13 @@ def test_anomalies_stop_the_run_before_transform(tmp_path):
     from components.anomaly_gate import DataValidationError
     from pipeline import local_run
 
-    config = _config(tmp_path, _slice(tmp_path / "trips",
-                                      edit=("pickup_community_area", "99")))
+    config = slice_config(tmp_path, slice_of_data(
+        tmp_path / "trips", edit=("pickup_community_area", "99")))
     with pytest.raises(DataValidationError) as raised:
         local_run.run(config)
     assert any("feature 'pickup_community_area'" in finding
                for finding in raised.value.findings)
-    components = _outputs(config)
+    components = latest_outputs(config)
     assert "ExampleValidator" in components
     assert not {"AnomalyGate", "Transform", "Trainer", "Pusher"} & set(components)
-    assert not config.serving_dir.exists()
+    assert not Path(config.serving_dir).exists()

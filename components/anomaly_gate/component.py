@@ -13,7 +13,8 @@ from components.anomaly_gate import executor
 class DataValidationResult(types.Artifact):
     """Record that a run's data passed the gate, with examples per split."""
 
-    TYPE_NAME = "DataValidationResult"
+    # Kubeflow needs "<namespace>.<Name>" for custom artifact types.
+    TYPE_NAME = "taxi.DataValidationResult"
 
 
 class AnomalyGateSpec(ComponentSpec):

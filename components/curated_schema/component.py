@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Optional
 
 from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
@@ -37,8 +38,10 @@ class CuratedSchemaImporter(base_component.BaseComponent):
     SPEC_CLASS = CuratedSchemaImporterSpec
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
-    def __init__(self, schema_file: str):
+    def __init__(self, schema_file: str, schema_sha256: Optional[str] = None):
+        """`schema_sha256` defaults to the hash of `schema_file`; pass it when
+        the file lives where the pipeline runs (an image), not here."""
         super().__init__(spec=CuratedSchemaImporterSpec(
             schema_file=schema_file,
-            schema_sha256=file_sha256(schema_file),
+            schema_sha256=schema_sha256 or file_sha256(schema_file),
             schema=types.Channel(type=standard_artifacts.Schema)))

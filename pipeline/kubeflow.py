@@ -1,0 +1,122 @@
+"""Compiles `create_pipeline(config)` for Kubeflow Pipelines v2 or Vertex AI.
+
+`.yaml` output: the bare PipelineSpec that open-source KFP v2 uploads.
+`.json` output: a Vertex AI `PipelineJob`.
+Compiling touches neither the pipeline root nor the data, so it works
+offline for gs:// and s3:// roots: functions run inside components are
+referenced by import path, so no user-module wheel is staged.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Dict, Iterable, Optional, Tuple
+
+import yaml
+
+from pipeline.config import DATA_SUBDIR, SCHEMA_SUBPATH, PipelineConfig, is_remote
+
+# Where the Dockerfile installs this project inside the image.
+IMAGE_PROJECT_DIR = "/opt/taxi-pipeline"
+IMAGE_DATA_ROOT = f"{IMAGE_PROJECT_DIR}/{DATA_SUBDIR}"
+IMAGE_SCHEMA = f"{IMAGE_PROJECT_DIR}/{SCHEMA_SUBPATH}"
+SPEC_SUFFIXES = (".yaml", ".yml")
+JOB_SUFFIXES = (".json",)
+
+# Option names that carry credentials; their values must never be compiled
+# into a spec that anyone with cluster access can read.
+_SECRET_OPTION = re.compile(
+    r"pass(word|wd)?|secret|token|credential|private[_-]?key|access[_-]?key|"
+    r"api[_-]?key|auth|sas|connection[_-]?string", re.IGNORECASE)
+# Values shaped like well-known keys, whatever the option is called.
+_SECRET_VALUE = re.compile(
+    r"AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|gh[pous]_[A-Za-z0-9]{30,}|"
+    r"AIza[0-9A-Za-z_-]{35}|xox[abp]-[A-Za-z0-9-]{10,}")
+
+
+class ExportError(ValueError):
+    """The export's arguments cannot make a safe, runnable spec."""
+
+
+def check_no_credentials(beam_args: Iterable[str]) -> None:
+    """Refuses Beam options that look like secrets, naming the option only."""
+    for arg in beam_args:
+        name, _, value = arg.partition("=")
+        # Options such as --dataflow_service_options=a=b,c=d nest key=value pairs.
+        keys = [name.lstrip("-")] + [part.partition("=")[0]
+                                     for part in re.split(r"[,;]", value) if "=" in part]
+        if any(_SECRET_OPTION.search(key) for key in keys) or _SECRET_VALUE.search(arg):
+            raise ExportError(
+                f"beam arg {name!r} looks like a credential; a compiled spec is "
+                f"readable by anyone with access to the cluster, so secrets must "
+                f"not be in it. Pass them at run time instead, from a Kubernetes "
+                f"Secret as an environment variable (see README, 'Secrets').")
+
+
+def _check_location(kind: str, location: str) -> None:
+    if not (is_remote(location) or location.startswith("/")):
+        raise ExportError(f"{kind} {location!r} must be a URI such as gs://bucket/dir "
+                          f"or an absolute path inside the cluster")
+
+
+def kubeflow_config(pipeline_root: str, data_root: str = IMAGE_DATA_ROOT,
+                    beam_args: Tuple[str, ...] = (), train_steps: Optional[int] = None
+                    ) -> PipelineConfig:
+    """The run config as the cluster sees it: URIs, and paths inside the image."""
+    _check_location("pipeline root", pipeline_root)
+    _check_location("data root", data_root)
+    check_no_credentials(beam_args)
+    defaults = PipelineConfig()
+    return PipelineConfig(
+        data_root=data_root,
+        output_dir=pipeline_root,
+        pipeline_root_override=pipeline_root,
+        schema_path=IMAGE_SCHEMA,
+        train_steps=train_steps or defaults.train_steps,
+        beam_args=defaults.beam_args + tuple(beam_args))
+
+
+def compile_job(config: PipelineConfig, image: str) -> Dict[str, Any]:
+    """The Vertex AI PipelineJob as a dict; its `pipelineSpec` is what KFP takes.
+
+    Runtime parameters get their defaults in the job's runtimeConfig and in
+    the spec itself (TFX leaves both empty), so the KFP UI pre-fills them.
+    """
+    if not image or any(c.isspace() for c in image):
+        raise ExportError(f"image {image!r} is not a container image reference")
+    from tfx import v1 as tfx
+
+    from pipeline.assembly import create_pipeline, runtime_parameter_defaults
+
+    runner = tfx.orchestration.experimental.KubeflowV2DagRunner(
+        config=tfx.orchestration.experimental.KubeflowV2DagRunnerConfig(
+            default_image=image,
+            # Schema 2.1.0, what the KFP 2.x SDK compiles and uploads.
+            use_pipeline_spec_2_1=True))
+    defaults = runtime_parameter_defaults(config)
+    job = runner.run(create_pipeline(config, for_kubeflow=True),
+                     parameter_values=defaults, write_out=False)
+    parameters = job["pipelineSpec"]["root"]["inputDefinitions"]["parameters"]
+    for name, value in defaults.items():
+        parameters[name].update(defaultValue=value, isOptional=True)
+    return job
+
+
+def export(config: PipelineConfig, image: str, output: Path) -> Path:
+    """Writes the compiled pipeline to `output`; the suffix picks the format."""
+    if output.suffix not in SPEC_SUFFIXES + JOB_SUFFIXES:
+        raise ExportError(f"output {output} must end in .yaml (KFP PipelineSpec) "
+                          f"or .json (Vertex AI PipelineJob)")
+    job = compile_job(config, image)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.suffix in SPEC_SUFFIXES:
+        spec = job["pipelineSpec"]
+        header = (f"# PipelineSpec of '{spec['pipelineInfo']['name']}' for Kubeflow "
+                  f"Pipelines v2, compiled by `python -m pipeline export-kubeflow`.\n"
+                  f"# Runtime parameters: {', '.join(sorted(spec['root']['inputDefinitions']['parameters']))}\n")
+        output.write_text(header + yaml.safe_dump(spec, sort_keys=True))
+    else:
+        output.write_text(json.dumps(job, indent=2, sort_keys=True) + "\n")
+    return output

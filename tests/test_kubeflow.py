@@ -1,0 +1,272 @@
+"""Kubeflow export: strict, loadable, the local DAG, offline, no secrets, runnable."""
+
+import importlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline import cli, kubeflow
+from pipeline.config import REPO_ROOT, SCHEMA_SUBPATH, PipelineConfig
+
+IMAGE = "registry.example.com/taxi-pipeline:test"
+PIPELINE_ROOT = "gs://taxi-bucket/pipelines"
+GOLDEN = REPO_ROOT / "tests" / "golden" / "kubeflow_pipeline.yaml"
+RESOLVER_TASK = re.compile(r"^(?P<node>.+)-model(-blessing)?-resolver$")
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """The .yaml and .json exports, compiled with the network unreachable."""
+    out = tmp_path_factory.mktemp("kfp")
+    config = kubeflow.kubeflow_config(PIPELINE_ROOT)
+    real_connect = socket.socket.connect
+
+    def refuse(sock, address):
+        raise AssertionError(f"export tried to connect to {address}")
+
+    socket.socket.connect = refuse
+    try:
+        spec_path = kubeflow.export(config, IMAGE, out / "pipeline.yaml")
+        job_path = kubeflow.export(config, IMAGE, out / "pipeline.json")
+    finally:
+        socket.socket.connect = real_connect
+    return spec_path, job_path
+
+
+@pytest.fixture(scope="module")
+def spec(exported):
+    return yaml.safe_load(exported[0].read_text())
+
+
+def _strict(message, data):
+    from google.protobuf import json_format
+
+    return json_format.ParseDict(data, message, ignore_unknown_fields=False)
+
+
+def test_yaml_is_a_bare_pipeline_spec_that_parses_strictly(spec):
+    from kfp.pipeline_spec import pipeline_spec_pb2
+
+    parsed = _strict(pipeline_spec_pb2.PipelineSpec(), spec)
+    assert parsed.pipeline_info.name == PipelineConfig().pipeline_name
+    assert parsed.schema_version == "2.1.0"
+
+
+def test_json_is_a_vertex_pipeline_job_that_parses_strictly(exported):
+    from kfp.pipeline_spec import pipeline_spec_pb2
+
+    job = json.loads(exported[1].read_text())
+    _strict(pipeline_spec_pb2.PipelineJob(), job)
+    _strict(pipeline_spec_pb2.PipelineSpec(), job["pipelineSpec"])
+    assert job["runtimeConfig"]["gcsOutputDirectory"] == PIPELINE_ROOT
+
+
+def test_kfp_sdk_loads_the_yaml(exported):
+    from kfp import components
+
+    loaded = components.load_component_from_file(str(exported[0]))
+    assert loaded.pipeline_spec.pipeline_info.name == PipelineConfig().pipeline_name
+
+
+def _local_edges():
+    from pipeline.assembly import create_pipeline
+
+    pipeline = create_pipeline(PipelineConfig())
+    return {node.id: {upstream.id for upstream in node.upstream_nodes}
+            for node in pipeline.components}
+
+
+def _spec_edges(spec):
+    """Task -> dependencies, with TFX's two resolver tasks folded into one node."""
+    def node(task):
+        match = RESOLVER_TASK.match(task)
+        return match.group("node") if match else task
+
+    edges = {}
+    for task, body in spec["root"]["dag"]["tasks"].items():
+        edges.setdefault(node(task), set()).update(
+            node(dependency) for dependency in body.get("dependentTasks", []))
+    return edges
+
+
+def test_dag_equals_the_local_pipeline(spec):
+    local = _local_edges()
+    # The resolver reads ML Metadata only: no data edge leads into it.
+    assert _spec_edges(spec) == local
+    assert "AnomalyGate" in local["Transform"]
+
+
+def _container_executors(spec):
+    return {label: executor["container"]
+            for label, executor in spec["deploymentSpec"]["executors"].items()
+            if "container" in executor}
+
+
+def test_every_executor_runs_the_configured_image(spec):
+    containers = _container_executors(spec)
+    resolvers = [t for t in spec["root"]["dag"]["tasks"] if RESOLVER_TASK.match(t)]
+    assert len(containers) == len(spec["root"]["dag"]["tasks"]) - len(resolvers)
+    assert {c["image"] for c in containers.values()} == {IMAGE}
+
+
+def _import(path: str):
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def test_every_import_path_in_the_spec_exists(spec):
+    class_paths = []
+    for container in _container_executors(spec).values():
+        args = container["args"]
+        class_paths.append(args[args.index("--executor_class_path") + 1])
+    assert "components.anomaly_gate.executor.Executor" in class_paths
+    for path in class_paths:
+        assert isinstance(_import(path), type), path
+    functions = [parameter["runtimeValue"]["constant"]
+                 for task in spec["root"]["dag"]["tasks"].values()
+                 for name, parameter in task.get("inputs", {}).get("parameters", {}).items()
+                 if name in ("preprocessing_fn", "run_fn")]
+    assert sorted(functions) == ["components.model.run_fn",
+                                 "components.preprocessing.preprocessing_fn"]
+    assert all(callable(_import(path)) for path in functions)
+
+
+def test_paths_point_into_the_image(spec):
+    tasks = spec["root"]["dag"]["tasks"]
+    schema = tasks["CuratedSchemaImporter"]["inputs"]["parameters"]["schema_file"]
+    assert schema["runtimeValue"]["constant"] == kubeflow.IMAGE_SCHEMA
+    assert (REPO_ROOT / SCHEMA_SUBPATH).is_file()
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text()
+    assert f"WORKDIR {kubeflow.IMAGE_PROJECT_DIR}\n" in dockerfile
+    assert "COPY schema/ schema/" in dockerfile and "COPY data/ data/" in dockerfile
+
+
+def test_data_root_and_train_args_are_runtime_parameters(spec):
+    parameters = spec["root"]["inputDefinitions"]["parameters"]
+    assert parameters["data_root"]["defaultValue"] == kubeflow.IMAGE_DATA_ROOT
+    assert json.loads(parameters["train_args"]["defaultValue"]) == {
+        "numSteps": PipelineConfig().train_steps}
+    tasks = spec["root"]["dag"]["tasks"]
+    assert tasks["CsvExampleGen"]["inputs"]["parameters"]["input_base"] == {
+        "componentInputParameter": "data_root"}
+    assert tasks["Trainer"]["inputs"]["parameters"]["train_args"] == {
+        "componentInputParameter": "train_args"}
+
+
+def _normalized(text: str) -> str:
+    # Code and schema fingerprints change with every edit of components/ or
+    # the schema; the golden file is about the spec's structure.
+    return re.sub(r"\b[0-9a-f]{64}\b", "<sha256>", text)
+
+
+def test_spec_matches_the_golden_file(exported):
+    """Refresh after an intended change: UPDATE_GOLDEN=1 make test PYTEST_ARGS="-k golden"."""
+    actual = _normalized(exported[0].read_text())
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(actual)
+    assert actual == GOLDEN.read_text(), (
+        "the compiled spec changed; if intended, refresh the golden file with "
+        "UPDATE_GOLDEN=1 make test PYTEST_ARGS='-k golden' and review the diff")
+
+
+@pytest.mark.parametrize("beam_arg", [
+    "--aws_secret_access_key=abc123",
+    "--password=hunter2",
+    "--dataflow_service_options=token=x",
+    "--gcp_api_key=AIzaSyA-1234567890abcdefghijklmnopqrstu",
+    "--extra=AKIAIOSFODNN7EXAMPLE",
+    "--credentials_file=/secrets/key.json",
+])
+def test_credentials_in_beam_args_are_refused(beam_arg):
+    with pytest.raises(kubeflow.ExportError, match="looks like a credential") as raised:
+        kubeflow.kubeflow_config(PIPELINE_ROOT, beam_args=(beam_arg,))
+    value = beam_arg.partition("=")[2]
+    assert value not in str(raised.value), "the message must not echo the secret"
+
+
+def test_ordinary_beam_args_pass():
+    config = kubeflow.kubeflow_config(PIPELINE_ROOT, beam_args=(
+        "--runner=DataflowRunner", "--project=my-project", "--region=us-central1",
+        "--temp_location=gs://taxi-bucket/tmp", "--service_account_email=sa@p.iam"))
+    assert config.beam_args[-1] == "--service_account_email=sa@p.iam"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--output", "spec.txt"], "must end in .yaml"),
+    (["--output", "spec.yaml", "--beam-arg=--db_password=x"], "looks like a credential"),
+    (["--output", "spec.yaml", "--data-root", "relative/dir"], "must be a URI"),
+])
+def test_export_argument_errors_exit_2(tmp_path, args, message):
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "export-kubeflow", "--image", IMAGE,
+         "--pipeline-root", PIPELINE_ROOT, *args],
+        cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == cli.EXIT_USAGE
+    assert message in result.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_dockerfile_is_lint_clean():
+    hadolint = Path(sys.executable).parent / "hadolint"
+    result = subprocess.run([str(hadolint), str(REPO_ROOT / "Dockerfile")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _statistics_by_feature(path: Path) -> dict:
+    """A statistics file as a dict, features keyed by path (their order varies)."""
+    from google.protobuf import json_format
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+
+    stats = json_format.MessageToDict(
+        statistics_pb2.DatasetFeatureStatisticsList.FromString(path.read_bytes()))
+    for dataset in stats["datasets"]:
+        dataset["features"] = {".".join(f["path"]["step"]): f for f in dataset["features"]}
+    return stats
+
+
+def _differences(a, b, path=""):
+    """Where two JSON values differ; floats within 1e-9 relative count as equal
+    (multi-process Beam sums float partials in varying order)."""
+    import math
+
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for key in sorted(a.keys() | b.keys())
+                for d in _differences(a.get(key), b.get(key), f"{path}.{key}")]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b))
+                for d in _differences(x, y, f"{path}[{i}]")]
+    if isinstance(a, float) and isinstance(b, float):
+        return [] if math.isclose(a, b, rel_tol=1e-9) else [path]
+    return [] if a == b else [path]
+
+
+@pytest.mark.slow
+def test_a_compiled_task_runs_and_matches_the_local_run(spec, small_run, tmp_path):
+    """StatisticsGen, run from the spec's container command with the ExecutorInput
+    KFP's launcher would hand it, writes the statistics the local run wrote."""
+    from tests.kfp_launcher import run_task
+
+    _, _, local = small_run
+    examples = local["CsvExampleGen"]["outputs"]["examples"][0]
+    metadata = {key: value for key, value in examples["properties"].items()
+                if isinstance(value, (str, int, float))}
+    output = run_task(spec, "StatisticsGen",
+                      {"examples": [{"uri": examples["uri"], "metadata": metadata}]},
+                      tmp_path)
+    [statistics] = output["artifacts"]["statistics"]["artifacts"]
+    assert json.loads(statistics["metadata"]["split_names"]) == ["train", "eval"]
+    local_uri = Path(local["StatisticsGen"]["outputs"]["statistics"][0]["uri"])
+    for split in ("train", "eval"):
+        ours = _statistics_by_feature(
+            Path(statistics["uri"]) / f"Split-{split}" / "FeatureStats.pb")
+        theirs = _statistics_by_feature(local_uri / f"Split-{split}" / "FeatureStats.pb")
+        assert int(ours["datasets"][0]["numExamples"]) > 0
+        assert _differences(ours, theirs) == [], split
