@@ -1,5 +1,6 @@
 """Kubeflow export: strict, loadable, the local DAG, offline, no secrets, runnable."""
 
+import contextlib
 import importlib
 import json
 import os
@@ -21,11 +22,9 @@ GOLDEN = REPO_ROOT / "tests" / "golden" / "kubeflow_pipeline.yaml"
 RESOLVER_TASK = re.compile(r"^(?P<node>.+)-model(-blessing)?-resolver$")
 
 
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    """The .yaml and .json exports, compiled with the network unreachable."""
-    out = tmp_path_factory.mktemp("kfp")
-    config = kubeflow.kubeflow_config(PIPELINE_ROOT)
+@contextlib.contextmanager
+def _offline():
+    """Any network connection attempt fails the test."""
     real_connect = socket.socket.connect
 
     def refuse(sock, address):
@@ -33,10 +32,19 @@ def exported(tmp_path_factory):
 
     socket.socket.connect = refuse
     try:
-        spec_path = kubeflow.export(config, IMAGE, out / "pipeline.yaml")
-        job_path = kubeflow.export(config, IMAGE, out / "pipeline.json")
+        yield
     finally:
         socket.socket.connect = real_connect
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """The .yaml and .json exports, compiled with the network unreachable."""
+    out = tmp_path_factory.mktemp("kfp")
+    config = kubeflow.kubeflow_config(PIPELINE_ROOT)
+    with _offline():
+        spec_path = kubeflow.export(config, IMAGE, out / "pipeline.yaml")
+        job_path = kubeflow.export(config, IMAGE, out / "pipeline.json")
     return spec_path, job_path
 
 
@@ -73,6 +81,16 @@ def test_kfp_sdk_loads_the_yaml(exported):
 
     loaded = components.load_component_from_file(str(exported[0]))
     assert loaded.pipeline_spec.pipeline_info.name == PipelineConfig().pipeline_name
+
+
+def test_s3_root_compiles_offline_and_writes_only_the_output(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # A stray local "s3:" folder would show here.
+    with _offline():
+        kubeflow.export(kubeflow.kubeflow_config("s3://taxi-bucket/runs"), IMAGE,
+                        Path("pipeline.json"))
+    assert [p.name for p in tmp_path.iterdir()] == ["pipeline.json"]
+    job = json.loads((tmp_path / "pipeline.json").read_text())
+    assert job["runtimeConfig"]["gcsOutputDirectory"] == "s3://taxi-bucket/runs"
 
 
 def _local_edges():
