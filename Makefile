@@ -18,7 +18,7 @@ export UV_PYTHON := $(PYTHON310)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test test-quick venv lock clean help
+.PHONY: run test test-quick venv lock clean help chromium
 
 help:
 	@echo "make run         run the pipeline on the bundled data (outputs in runs/)"
@@ -29,11 +29,20 @@ help:
 run: $(STAMP)
 	$(VENV)/bin/python -m pipeline run $(RUN_ARGS)
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-test-quick: $(STAMP)
+test-quick: $(STAMP) chromium
 	$(VENV)/bin/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# The report tests open the report in headless Chromium (Debian's package).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "error: the report tests need Chromium: sudo apt-get install chromium" >&2; exit 2; \
+	  fi; }
 
 venv: $(STAMP)
 

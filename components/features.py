@@ -105,6 +105,9 @@ class RawFeature:
     raw_type: RawType
     encoding: Encoding
     description: str
+    # Reports show counts and distributions of a sensitive feature, never its
+    # raw values.
+    sensitive: bool = False
 
     @property
     def is_model_input(self) -> bool:
@@ -159,10 +162,11 @@ RAW_FEATURES: Tuple[RawFeature, ...] = (
                "Chicago community area (1-77) of the drop-off."),
     RawFeature("dropoff_census_tract", RawType.INT,
                Vocabulary(top_k=300, oov_buckets=4),
-               "Census tract of the drop-off; missing for privacy on some trips."),
+               "Census tract of the drop-off; missing for privacy on some trips.",
+               sensitive=True),
     RawFeature("pickup_census_tract", RawType.INT,
                Unused("present in 1 of 15,002 bundled rows"),
-               "Census tract of the pickup."),
+               "Census tract of the pickup.", sensitive=True),
     RawFeature("pickup_latitude", RawType.FLOAT, Coordinate(_COORDINATE_BUCKETS),
                "Pickup census-tract centroid latitude."),
     RawFeature("pickup_longitude", RawType.FLOAT, Coordinate(_COORDINATE_BUCKETS),

@@ -101,6 +101,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--pipeline-name", default=config_module.PipelineConfig.pipeline_name,
         help="pipeline name in ML Metadata (default: %(default)s)")
 
+    report = commands.add_parser(
+        "report",
+        help="write a self-contained HTML review of the latest run's statistics",
+        description="Write one HTML file that opens offline: per-feature "
+                    "statistics and distributions, train against eval, span "
+                    "drift and ExampleValidator anomalies. TFDV's Facets page "
+                    "(which needs the internet) is written beside it.")
+    _add_output_dir(report)
+    report.add_argument("--out", type=Path, default=None, metavar="FILE",
+                        help="where to write the report (default: "
+                             "OUTPUT_DIR/report/statistics.html)")
+    report.add_argument(
+        "--pipeline-name", default=config_module.PipelineConfig.pipeline_name,
+        help="pipeline name in ML Metadata (default: %(default)s)")
+
     export = commands.add_parser(
         "export-kubeflow",
         help="compile the pipeline for Kubeflow Pipelines v2 or Vertex AI",
@@ -176,6 +191,7 @@ def _command_run(args: argparse.Namespace) -> int:
 
         if invalid := _find_cause(error, DataValidationError):
             print(f"error: {invalid}", file=sys.stderr)
+            _report_after_run(config)
             return EXIT_DATA_INVALID
         if isinstance(error, local_run.ModelNotBlessedError):
             print(f"error: {error}", file=sys.stderr)
@@ -187,7 +203,38 @@ def _command_run(args: argparse.Namespace) -> int:
     metrics = ", ".join(f"{name} {value:.4f}" for name, value in
                         sorted(result.metrics.items()) if name != "example_count")
     print(f"Model blessed ({metrics}) and pushed to {result.pushed_model_dir}")
+    _report_after_run(config)
     print(f"Done in {time.monotonic() - started:.0f} s.")
+    return EXIT_OK
+
+
+def _report_after_run(config: config_module.PipelineConfig) -> None:
+    """Points at the statistics review; a failure here never fails the run."""
+    from pipeline.review import write_review
+
+    try:
+        report, _ = write_review(Path(config.output_dir), config.pipeline_name)
+    except Exception as error:  # The run's own outcome matters more.
+        print(f"warning: could not write the statistics report: {error}",
+              file=sys.stderr)
+        return
+    print(f"Statistics report: {report}")
+
+
+def _command_report(args: argparse.Namespace) -> int:
+    from pipeline.metadata import MetadataNotFoundError
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from pipeline.review import write_review
+
+    try:
+        report, facets = write_review(args.output_dir.resolve(), args.pipeline_name,
+                                      args.out)
+    except MetadataNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"Statistics report (works offline): {report}")
+    print(f"TFDV Facets page (needs the internet): {facets}")
     return EXIT_OK
 
 
@@ -226,7 +273,7 @@ def _command_export_kubeflow(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": _command_run, "artifacts": _command_artifacts,
-            "export-kubeflow": _command_export_kubeflow}
+            "report": _command_report, "export-kubeflow": _command_export_kubeflow}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

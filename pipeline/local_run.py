@@ -54,20 +54,30 @@ class ProgressHandler(logging.Handler):
         self._done = 0
         self._started = 0.0
         self._cached = False
+        self._running: Optional[str] = None
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if match := self._RUNNING.match(message):
             self._started, self._cached = time.monotonic(), False
+            self._running = match.group(1)
             start = f"[{self._done + 1:2d}/{self._total}] {match.group(1)} ..."
             self._write(start + (" " if self._inline else "\n"))
         elif self._CACHED.match(message):
             self._cached = True
         elif match := self._FINISHED.match(message):
             self._done += 1
+            self._running = None
             how = "cached" if self._cached else f"{time.monotonic() - self._started:.1f} s"
             prefix = "" if self._inline else f"[{self._done:2d}/{self._total}] {match.group(1)} "
             self._write(f"{prefix}done ({how})\n")
+
+    def fail(self) -> None:
+        """Ends the line of the component that was running when the run failed."""
+        if self._running is not None:
+            prefix = "" if self._inline else f"[{self._done + 1:2d}/{self._total}] {self._running} "
+            self._write(f"{prefix}failed\n")
+            self._running = None
 
     def _write(self, text: str) -> None:
         self._console.write(text)
@@ -110,6 +120,9 @@ def _progress(total: int, console: TextIO, inline: bool) -> Iterator[None]:
     logger.addHandler(handler)
     try:
         yield
+    except BaseException:
+        handler.fail()
+        raise
     finally:
         logger.removeHandler(handler)
         absl_logging.set_verbosity(previous_verbosity)

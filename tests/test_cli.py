@@ -86,6 +86,9 @@ def test_full_run_meets_the_quality_bar(tmp_path):
     assert summary["metrics"]["auc"] >= 0.93
     assert summary["metrics"]["binary_accuracy"] >= 0.85
     assert summary["pushed_model_dir"] in result.stdout
+    report = tmp_path.resolve() / "report" / "statistics.html"
+    assert f"Statistics report: {report}" in result.stdout
+    assert report.is_file()
 
     listing = _cli("artifacts", "--output-dir", str(tmp_path))
     assert listing.returncode == cli.EXIT_OK

@@ -1,0 +1,86 @@
+"""Writes the statistics review of a local run: our offline report, and
+TFDV's own Facets page beside it for users who are online."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, Optional, Tuple
+
+from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
+
+from components import features
+from pipeline import report
+from pipeline.metadata import artifacts_by_span, latest_outputs
+
+STATISTICS_FILE = "FeatureStats.pb"
+ANOMALIES_FILE = "SchemaDiff.pb"
+REPORT_FILE = "statistics.html"
+FACETS_FILE = "facets.html"
+
+
+def _split_names(artifact: Dict) -> list:
+    import json
+
+    return json.loads(artifact["properties"].get("split_names", "[]"))
+
+
+def _statistics(artifact: Dict, split: str) -> statistics_pb2.DatasetFeatureStatisticsList:
+    path = Path(artifact["uri"]) / f"Split-{split}" / STATISTICS_FILE
+    return statistics_pb2.DatasetFeatureStatisticsList.FromString(path.read_bytes())
+
+
+def _anomalies(artifact: Dict, split: str) -> anomalies_pb2.Anomalies:
+    path = Path(artifact["uri"]) / f"Split-{split}" / ANOMALIES_FILE
+    return anomalies_pb2.Anomalies.FromString(path.read_bytes())
+
+
+def _span_pair(metadata_path: Path, pipeline_name: str, split: str) -> Optional[Dict]:
+    """The newest span's statistics and the one before it, if two spans exist."""
+    by_span = artifacts_by_span(metadata_path, pipeline_name, "ExampleStatistics")
+    if len(by_span) < 2:
+        return None
+    previous, current = sorted(by_span)[-2:]
+    return {"current": (current, _statistics(by_span[current], split)),
+            "previous": (previous, _statistics(by_span[previous], split))}
+
+
+def default_report_path(output_dir: Path) -> Path:
+    return output_dir / "report" / REPORT_FILE
+
+
+def write_review(output_dir: Path, pipeline_name: str,
+                 out: Optional[Path] = None) -> Tuple[Path, Path]:
+    """Writes the report for the run's latest statistics; returns (report, facets)."""
+    metadata_path = output_dir / "metadata.sqlite"
+    components = latest_outputs(metadata_path, pipeline_name)["components"]
+    statistics = components["StatisticsGen"]["outputs"]["statistics"][0]
+    splits = _split_names(statistics)
+    stats_by_split = {split: _statistics(statistics, split) for split in splits}
+    anomalies_by_split = {}
+    if "ExampleValidator" in components:
+        anomalies = components["ExampleValidator"]["outputs"]["anomalies"][0]
+        anomalies_by_split = {split: _anomalies(anomalies, split)
+                              for split in _split_names(anomalies)}
+    content = report.build_report(
+        stats_by_split, anomalies_by_split,
+        spans=_span_pair(metadata_path, pipeline_name, splits[0]),
+        sensitive=[f.name for f in features.RAW_FEATURES if f.sensitive],
+        title=f"{pipeline_name}: data statistics "
+              f"({components['StatisticsGen']['finished_at']})")
+    out = out or default_report_path(output_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report.render_html(content), encoding="utf-8")
+    facets = out.parent / FACETS_FILE
+    facets.write_text(_facets_html(stats_by_split), encoding="utf-8")
+    return out, facets
+
+
+def _facets_html(stats_by_split) -> str:
+    """TFDV's Facets Overview; it loads its code from the internet when opened."""
+    from tensorflow_data_validation.utils import display_util
+
+    (lhs_name, lhs), *rest = stats_by_split.items()
+    rhs_name, rhs = rest[0] if rest else (None, None)
+    page = display_util.get_statistics_html(lhs, rhs, lhs_name=lhs_name,
+                                            rhs_name=rhs_name or "none")
+    return f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{page}</body></html>"
