@@ -22,6 +22,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_DATA_INVALID = 3
 EXIT_NOT_BLESSED = 4
+EXIT_BUSY = 5
 
 EXIT_CODES_HELP = f"""exit codes:
   {EXIT_OK}  success
@@ -29,6 +30,7 @@ EXIT_CODES_HELP = f"""exit codes:
   {EXIT_USAGE}  bad arguments or input paths
   {EXIT_DATA_INVALID}  the data broke the curated schema; nothing was trained
   {EXIT_NOT_BLESSED}  the new model missed the evaluation thresholds; nothing was pushed
+  {EXIT_BUSY}  another run is using the output dir; nothing was done
 """
 
 
@@ -116,6 +118,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--pipeline-name", default=config_module.PipelineConfig.pipeline_name,
         help="pipeline name in ML Metadata (default: %(default)s)")
 
+    schema = commands.add_parser(
+        "schema", help="compare or update the curated schema against the data",
+        description="Review the curated schema against the latest run.")
+    schema_commands = schema.add_subparsers(dest="schema_command", metavar="ACTION",
+                                            required=True)
+    for action, summary in (
+            ("diff", "show how the latest inferred schema (SchemaGen) differs "
+                     "from the curated one"),
+            ("update", "relax the curated schema to accept the latest statistics "
+                       "and write it back, for review in git")):
+        sub = schema_commands.add_parser(action, help=summary, description=summary)
+        _add_output_dir(sub)
+        sub.add_argument("--schema", type=Path,
+                         default=Path(config_module.DEFAULT_SCHEMA),
+                         help="the curated schema file (default: %(default)s)")
+        sub.add_argument(
+            "--pipeline-name", default=config_module.PipelineConfig.pipeline_name,
+            help="pipeline name in ML Metadata (default: %(default)s)")
+
     export = commands.add_parser(
         "export-kubeflow",
         help="compile the pipeline for Kubeflow Pipelines v2 or Vertex AI",
@@ -181,9 +202,14 @@ def _command_run(args: argparse.Namespace) -> int:
     # Imports TFX only inside run(), after the log redirection.
     from pipeline import local_run
 
+    from pipeline.run_lock import OutputDirBusyError
+
     started = time.monotonic()
     try:
         result = local_run.run(config, verbose=args.verbose)
+    except OutputDirBusyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BUSY
     except Exception as error:  # Reported below with an exit code per cause.
         if args.verbose:
             raise
@@ -256,6 +282,33 @@ def _command_artifacts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _command_schema(args: argparse.Namespace) -> int:
+    from pipeline import schema_review
+    from pipeline.metadata import MetadataNotFoundError
+
+    if not args.schema.is_file():
+        raise UsageError(f"curated schema {args.schema} does not exist")
+    try:
+        if args.schema_command == "diff":
+            changes, inferred = schema_review.diff(
+                args.schema, args.output_dir.resolve(), args.pipeline_name)
+            print(changes or f"no differences between {args.schema} and {inferred}",
+                  end="" if changes else "\n")
+        else:
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+            changes = schema_review.update(args.schema, args.output_dir.resolve(),
+                                           args.pipeline_name)
+            print(changes or f"{args.schema} already accepts the latest statistics",
+                  end="" if changes else "\n")
+            if changes:
+                print(f"Wrote {args.schema}; review it with `git diff` (comments "
+                      f"inside feature blocks are not kept) before committing.")
+    except (MetadataNotFoundError, FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
 def _command_export_kubeflow(args: argparse.Namespace) -> int:
     from pipeline import kubeflow
 
@@ -273,7 +326,8 @@ def _command_export_kubeflow(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": _command_run, "artifacts": _command_artifacts,
-            "report": _command_report, "export-kubeflow": _command_export_kubeflow}
+            "report": _command_report, "schema": _command_schema,
+            "export-kubeflow": _command_export_kubeflow}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

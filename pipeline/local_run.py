@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterator, Optional, TextIO
 
 from pipeline.config import PipelineConfig
+from pipeline.run_lock import run_lock
 
 
 # How TFX's Evaluator names the new model when it compares it to a baseline.
@@ -167,18 +168,22 @@ def _run_pipeline(config: PipelineConfig, console: TextIO, inline: bool) -> None
 
 def run(config: PipelineConfig, verbose: bool = False,
         console: TextIO = sys.stderr) -> RunResult:
-    """Runs the whole pipeline; raises if a component fails or nothing is pushed."""
-    Path(config.output_dir).mkdir(parents=True, exist_ok=True)
+    """Runs the whole pipeline; raises if a component fails or nothing is pushed.
+
+    Raises OutputDirBusyError, before doing anything, if another run uses the
+    output dir.
+    """
     log_path = None
-    if verbose:
-        _run_pipeline(config, console, inline=False)
-    else:
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        log_path = Path(config.log_dir) / f"run-{stamp}.log"
-        console.write(f"Running the pipeline; full log: {log_path}\n")
-        # TensorFlow's import-time messages go to the log too.
-        with _output_to_log(log_path) as terminal:
-            _run_pipeline(config, terminal, inline=True)
+    with run_lock(Path(config.output_dir)):
+        if verbose:
+            _run_pipeline(config, console, inline=False)
+        else:
+            stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+            log_path = Path(config.log_dir) / f"run-{stamp}.log"
+            console.write(f"Running the pipeline; full log: {log_path}\n")
+            # TensorFlow's import-time messages go to the log too.
+            with _output_to_log(log_path) as terminal:
+                _run_pipeline(config, terminal, inline=True)
     evaluation = evaluation_summary(config)
     if not evaluation["blessed"]:
         raise ModelNotBlessedError(

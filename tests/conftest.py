@@ -66,3 +66,17 @@ def small_run(tmp_path_factory):
     config = slice_config(tmp, slice_of_data(tmp / "trips"))
     result = local_run.run(config)
     return config, result, latest_outputs(config)
+
+
+@pytest.fixture(scope="session")
+def gate_failed_run(tmp_path_factory):
+    """A run on a slice with one out-of-range cell: (config, DataValidationError)."""
+    from components.anomaly_gate import DataValidationError
+    from pipeline import local_run
+
+    tmp = tmp_path_factory.mktemp("gate_failed_run")
+    config = slice_config(tmp, slice_of_data(
+        tmp / "trips", edit=("pickup_community_area", "99")))
+    with pytest.raises(DataValidationError) as raised:
+        local_run.run(config)
+    return config, raised.value

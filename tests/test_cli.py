@@ -95,3 +95,38 @@ def test_full_run_meets_the_quality_bar(tmp_path):
     components = json.loads(listing.stdout)["components"]
     assert components["Pusher"]["outputs"]["pushed_model"][0]["properties"][
         "pushed_destination"] == summary["pushed_model_dir"]
+
+
+def _lock_holder(output_dir):
+    """Another process that takes the output dir's run lock and keeps it."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path\n"
+         "from pipeline.run_lock import run_lock\n"
+         "with run_lock(Path(sys.argv[1])):\n"
+         "    print('locked', flush=True); time.sleep(60)\n", str(output_dir)],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_second_run_on_a_busy_output_dir_is_refused(tmp_path):
+    holder = _lock_holder(tmp_path)
+    try:
+        result = _cli("run", "--output-dir", str(tmp_path))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == cli.EXIT_BUSY
+    assert f"output dir {tmp_path} is in use by a run (pid {holder.pid}" in result.stderr
+    assert not (tmp_path / "logs").exists() and not (tmp_path / "pipeline").exists()
+
+
+def test_a_killed_run_leaves_no_stale_lock(tmp_path):
+    from pipeline.run_lock import run_lock
+
+    holder = _lock_holder(tmp_path)
+    holder.kill()  # SIGKILL: no cleanup runs.
+    holder.wait()
+    with run_lock(tmp_path):
+        pass
