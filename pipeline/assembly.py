@@ -18,9 +18,11 @@ from typing import Dict, List, Optional
 import tensorflow_model_analysis as tfma
 from google.protobuf import json_format
 from tfx import v1 as tfx
+from tfx.dsl.components.base import executor_spec
 
 from components import features
 from components.anomaly_gate import AnomalyGate
+from components.atomic_pusher import executor as atomic_pusher
 from components.contract import SERVING_SIGNATURE, TRANSFORM_SIGNATURE
 from components.curated_schema import CuratedSchemaImporter, file_sha256
 from pipeline.config import DEFAULT_SCHEMA, PipelineConfig
@@ -169,6 +171,7 @@ def create_pipeline(config: PipelineConfig, for_kubeflow: bool = False
     pusher = tfx.components.Pusher(
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
+        custom_executor_spec=executor_spec.ExecutorClassSpec(atomic_pusher.Executor),
         push_destination=tfx.proto.PushDestination(
             filesystem=tfx.proto.PushDestination.Filesystem(
                 base_directory=config.serving_dir)))

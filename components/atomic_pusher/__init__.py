@@ -1,0 +1,1 @@
+"""Pusher executor whose pushes appear in the serving dir all at once."""
