@@ -173,8 +173,14 @@ def run(config: PipelineConfig, verbose: bool = False,
     Raises OutputDirBusyError, before doing anything, if another run uses the
     output dir.
     """
+    from pipeline.metadata import cancel_stale_executions
+
     log_path = None
     with run_lock(Path(config.output_dir)):
+        stale = cancel_stale_executions(Path(config.metadata_path))
+        if stale:
+            console.write(f"Marked {len(stale)} execution(s) of an interrupted run "
+                          f"as canceled (ids {', '.join(map(str, stale))}).\n")
         if verbose:
             _run_pipeline(config, console, inline=False)
         else:

@@ -123,3 +123,29 @@ def artifacts_by_span(metadata_path: Path, pipeline_name: str,
             newest[span] = artifact
     return {span: {"id": a.id, "uri": a.uri, "properties": _properties(a)}
             for span, a in sorted(newest.items())}
+
+
+def cancel_stale_executions(metadata_path: Path) -> List[int]:
+    """Marks executions left RUNNING by a killed run as CANCELED; returns their ids.
+
+    Call it only while holding the output dir's run lock: then no other run
+    is alive, so any RUNNING execution is stale. TFX never reuses them (its
+    cache only takes COMPLETE ones); this keeps ML Metadata honest.
+    """
+    from ml_metadata.metadata_store import metadata_store
+    from ml_metadata.proto import metadata_store_pb2
+
+    if not metadata_path.is_file():
+        return []
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri = str(metadata_path)
+    config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE
+    store = metadata_store.MetadataStore(config)
+    stale = [e for e in store.get_executions()
+             if e.last_known_state in (metadata_store_pb2.Execution.RUNNING,
+                                       metadata_store_pb2.Execution.NEW)]
+    for execution in stale:
+        execution.last_known_state = metadata_store_pb2.Execution.CANCELED
+    if stale:
+        store.put_executions(stale)
+    return [e.id for e in stale]
