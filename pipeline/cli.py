@@ -28,7 +28,7 @@ EXIT_CODES_HELP = f"""exit codes:
   {EXIT_OK}  success
   {EXIT_FAILED}  a component failed (see the log file named in the message)
   {EXIT_USAGE}  bad arguments or input paths
-  {EXIT_DATA_INVALID}  the data broke the curated schema; nothing was trained
+  {EXIT_DATA_INVALID}  the data is unreadable or broke the curated schema; nothing was trained
   {EXIT_NOT_BLESSED}  the new model missed the evaluation thresholds; nothing was pushed
   {EXIT_BUSY}  another run is using the output dir; nothing was done
 """
@@ -197,7 +197,14 @@ def _find_cause(error: BaseException, cls: type) -> Optional[BaseException]:
 
 
 def _command_run(args: argparse.Namespace) -> int:
+    from pipeline.preflight import InputError, check_input
+
     config = _run_config(args)
+    try:
+        check_input(args.data_root, config.input_pattern)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_DATA_INVALID
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # Imports TFX only inside run(), after the log redirection.
     from pipeline import local_run
