@@ -55,6 +55,14 @@ def _add_output_dir(parser: argparse.ArgumentParser) -> None:
              "directory live (default: %(default)s)")
 
 
+def _add_run_selection(parser: argparse.ArgumentParser) -> None:
+    """Which finished run a reading command looks at."""
+    _add_output_dir(parser)
+    parser.add_argument(
+        "--pipeline-name", default=config_module.PipelineConfig.pipeline_name,
+        help="pipeline name in ML Metadata (default: %(default)s)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",
@@ -98,10 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read ML Metadata and print, for each component, its "
                     "latest successful (run or cached) execution with the URIs "
                     "and properties of its output artifacts.")
-    _add_output_dir(artifacts)
-    artifacts.add_argument(
-        "--pipeline-name", default=config_module.PipelineConfig.pipeline_name,
-        help="pipeline name in ML Metadata (default: %(default)s)")
+    _add_run_selection(artifacts)
 
     report = commands.add_parser(
         "report",
@@ -110,13 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "statistics and distributions, train against eval, span "
                     "drift and ExampleValidator anomalies. TFDV's Facets page "
                     "(which needs the internet) is written beside it.")
-    _add_output_dir(report)
+    _add_run_selection(report)
     report.add_argument("--out", type=Path, default=None, metavar="FILE",
                         help="where to write the report (default: "
                              "OUTPUT_DIR/report/statistics.html)")
-    report.add_argument(
-        "--pipeline-name", default=config_module.PipelineConfig.pipeline_name,
-        help="pipeline name in ML Metadata (default: %(default)s)")
 
     schema = commands.add_parser(
         "schema", help="compare or update the curated schema against the data",
@@ -129,13 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
             ("update", "relax the curated schema to accept the latest statistics "
                        "and write it back, for review in git")):
         sub = schema_commands.add_parser(action, help=summary, description=summary)
-        _add_output_dir(sub)
+        _add_run_selection(sub)
         sub.add_argument("--schema", type=Path,
                          default=Path(config_module.DEFAULT_SCHEMA),
                          help="the curated schema file (default: %(default)s)")
-        sub.add_argument(
-            "--pipeline-name", default=config_module.PipelineConfig.pipeline_name,
-            help="pipeline name in ML Metadata (default: %(default)s)")
 
     export = commands.add_parser(
         "export-kubeflow",
