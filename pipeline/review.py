@@ -10,6 +10,7 @@ from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 
 from components import features
 from pipeline import report
+from pipeline.config import PipelineConfig
 from pipeline.metadata import artifacts_by_span, latest_outputs
 
 STATISTICS_FILE = "FeatureStats.pb"
@@ -51,7 +52,7 @@ def default_report_path(output_dir: Path) -> Path:
 def write_review(output_dir: Path, pipeline_name: str,
                  out: Optional[Path] = None) -> Tuple[Path, Path]:
     """Writes the report for the run's latest statistics; returns (report, facets)."""
-    metadata_path = output_dir / "metadata.sqlite"
+    metadata_path = Path(PipelineConfig(output_dir=str(output_dir)).metadata_path)
     components = latest_outputs(metadata_path, pipeline_name)["components"]
     statistics = components["StatisticsGen"]["outputs"]["statistics"][0]
     splits = _split_names(statistics)

@@ -17,6 +17,7 @@ from typing import List, Tuple
 from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
+from pipeline.config import PipelineConfig
 from pipeline.metadata import latest_outputs
 
 INFERRED_FILE = "schema.pbtxt"
@@ -40,7 +41,8 @@ def canonical_lines(schema: schema_pb2.Schema) -> List[str]:
 
 
 def _latest(output_dir: Path, pipeline_name: str, component: str, key: str) -> dict:
-    components = latest_outputs(output_dir / "metadata.sqlite", pipeline_name)["components"]
+    metadata_path = Path(PipelineConfig(output_dir=str(output_dir)).metadata_path)
+    components = latest_outputs(metadata_path, pipeline_name)["components"]
     if component not in components:
         raise FileNotFoundError(f"the latest run in {output_dir} has no {component} output")
     return components[component]["outputs"][key][0]
