@@ -117,6 +117,14 @@ class RawFeature:
     def present_at_serving(self) -> bool:
         return not isinstance(self.encoding, LabelSource)
 
+    @property
+    def drift_monitored(self) -> bool:
+        """Compared span to span and training to serving (thresholds in the
+        curated schema): model inputs and the label source. The start time
+        is the span itself, so it moves by definition."""
+        return (self.is_model_input or isinstance(self.encoding, LabelSource)) \
+            and not isinstance(self.encoding, StartTime)
+
 
 @dataclasses.dataclass(frozen=True)
 class LocationGrid:

@@ -3,6 +3,8 @@
     ExampleGen -> StatisticsGen -> SchemaGen (inferred, kept for review)
     CuratedSchemaImporter (schema/, content-keyed ImportSchemaGen)
                                 -> ExampleValidator (vs the curated schema)
+    [ServingExampleGen] -> DriftSkewCheck (newest span vs the one before,
+                                training vs the serving sample)
                                 -> AnomalyGate -> Transform -> Trainer
                                 -> Evaluator (vs latest blessed) -> Pusher
 
@@ -25,6 +27,8 @@ from components.anomaly_gate import AnomalyGate
 from components.atomic_pusher import executor as atomic_pusher
 from components.contract import SERVING_SIGNATURE, TRANSFORM_SIGNATURE
 from components.curated_schema import CuratedSchemaImporter, file_sha256
+from components.drift_skew import DriftSkewCheck
+from pipeline import datasets
 from pipeline.config import DEFAULT_SCHEMA, PipelineConfig
 from pipeline.fingerprint import source_fingerprint
 
@@ -60,6 +64,17 @@ def _example_gen(config: PipelineConfig, data_root):
     return tfx.components.CsvExampleGen(
         input_base=data_root,
         input_config=input_config, output_config=output_config)
+
+
+def _serving_example_gen(serving_data_root: str):
+    """The serving sample as one split, 'serving'."""
+    return tfx.components.CsvExampleGen(
+        input_base=serving_data_root,
+        input_config=tfx.proto.Input(splits=[tfx.proto.Input.Split(
+            name="serving", pattern=datasets.SERVING_PATTERN)]),
+        # No output splits: the input split is kept as it is.
+        output_config=tfx.proto.Output(),
+    ).with_id("ServingExampleGen")
 
 
 def eval_config(config: PipelineConfig) -> tfma.EvalConfig:
@@ -137,9 +152,18 @@ def create_pipeline(config: PipelineConfig, for_kubeflow: bool = False
     example_validator = tfx.components.ExampleValidator(
         statistics=statistics_gen.outputs["statistics"],
         schema=curated_schema.outputs["schema"])
+    serving_example_gen = (_serving_example_gen(config.serving_data_root)
+                           if config.serving_data_root else None)
+    drift_skew_check = DriftSkewCheck(
+        examples=example_gen.outputs["examples"],
+        schema=curated_schema.outputs["schema"],
+        serving_examples=(serving_example_gen.outputs["examples"]
+                          if serving_example_gen else None))
     anomaly_gate = AnomalyGate(
         statistics=statistics_gen.outputs["statistics"],
-        anomalies=example_validator.outputs["anomalies"])
+        anomalies=example_validator.outputs["anomalies"],
+        drift_anomalies=drift_skew_check.outputs["anomalies"],
+        accepted=config.accepted_anomalies)
     transform = tfx.components.Transform(
         examples=example_gen.outputs["examples"],
         schema=curated_schema.outputs["schema"],
@@ -177,7 +201,8 @@ def create_pipeline(config: PipelineConfig, for_kubeflow: bool = False
                 base_directory=config.serving_dir)))
     components: List = [
         example_gen, statistics_gen, inferred_schema, curated_schema,
-        example_validator, anomaly_gate, transform, trainer,
+        example_validator, *([serving_example_gen] if serving_example_gen else []),
+        drift_skew_check, anomaly_gate, transform, trainer,
         latest_blessed_model, evaluator, pusher,
     ]
     return tfx.dsl.Pipeline(

@@ -48,6 +48,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _accepted_anomaly(text: str):
+    from components.accepted_anomalies import parse_accepted
+
+    try:
+        return parse_accepted(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error))
+
+
 def _add_output_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output-dir", type=Path, default=Path(config_module.DEFAULT_OUTPUT_DIR),
@@ -96,6 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--train-steps", type=_positive_int,
         default=config_module.PipelineConfig.train_steps,
         help="training steps for the Trainer (default: %(default)s)")
+    run.add_argument(
+        "--serving-sample", type=Path, default=None, metavar="DIR",
+        help="folder of CSVs of serving requests (every column but tips); the "
+             "run checks them against the SERVING schema and for skew against "
+             "the training data")
+    run.add_argument(
+        "--accept-anomaly", action="append", default=[], metavar="FEATURE:TYPE",
+        type=_accepted_anomaly,
+        help="let one reviewed anomaly pass the gate, as the gate's message "
+             "names it (e.g. company:COMPARATOR_L_INFTY_HIGH); repeatable; "
+             "recorded in ML Metadata")
     run.add_argument("--verbose", action="store_true",
                      help="show the full TFX/Beam/TensorFlow log on the terminal "
                           "and stack traces on errors")
@@ -177,6 +197,8 @@ def _check_data_root(data_root: Path, pattern: str) -> None:
 
 def _run_config(args: argparse.Namespace) -> config_module.PipelineConfig:
     _check_data_root(args.data_root, datasets.ALL_QUARTERS_PATTERN)
+    if args.serving_sample is not None and not args.serving_sample.is_dir():
+        raise UsageError(f"serving sample {args.serving_sample} is not a directory")
     if args.output_dir.exists() and not args.output_dir.is_dir():
         raise UsageError(f"output dir {args.output_dir} exists and is not a directory")
     return config_module.PipelineConfig(
@@ -184,7 +206,9 @@ def _run_config(args: argparse.Namespace) -> config_module.PipelineConfig:
         output_dir=args.output_dir,
         train_steps=args.train_steps,
         beam_args=config_module.default_beam_args() + tuple(args.beam_arg),
-        enable_cache=not args.no_cache)
+        enable_cache=not args.no_cache,
+        serving_data_root=args.serving_sample,
+        accepted_anomalies=tuple(args.accept_anomaly))
 
 
 def _find_cause(error: BaseException, cls: type) -> Optional[BaseException]:
@@ -196,14 +220,18 @@ def _find_cause(error: BaseException, cls: type) -> Optional[BaseException]:
 
 
 def _command_run(args: argparse.Namespace) -> int:
-    from pipeline.preflight import InputError, check_input
+    from pipeline import preflight
 
     config = _run_config(args)
     try:
-        check_input(args.data_root, config.input_pattern)
-    except InputError as error:
+        summaries = [preflight.check_trips(args.data_root, config.input_pattern)]
+        if args.serving_sample is not None:
+            summaries.append(preflight.check_serving_sample(args.serving_sample))
+    except preflight.InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_DATA_INVALID
+    for warning in (w for summary in summaries for w in summary.warnings):
+        print(f"warning: {warning}", file=sys.stderr)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # Imports TFX only inside run(), after the log redirection.
     from pipeline import local_run
@@ -234,6 +262,10 @@ def _command_run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     metrics = ", ".join(f"{name} {value:.4f}" for name, value in
                         sorted(result.metrics.items()) if name != "example_count")
+    for check, outcome in result.data_checks.items():
+        print(f"{check.replace('_', ' ').capitalize()}: {outcome}")
+    for accepted in result.accepted_anomalies:
+        print(f"warning: accepted after review: {accepted}", file=sys.stderr)
     print(f"Model blessed ({metrics}) and pushed to {result.pushed_model_dir}")
     _report_after_run(config)
     print(f"Done in {time.monotonic() - started:.0f} s.")

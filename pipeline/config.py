@@ -11,6 +11,7 @@ import posixpath
 from pathlib import Path
 from typing import Optional, Tuple
 
+from components.accepted_anomalies import AcceptedAnomaly, parse_accepted
 from components.hyperparameters import Hyperparameters
 from pipeline import datasets
 
@@ -76,13 +77,21 @@ class PipelineConfig:
     thresholds: EvaluationThresholds = EvaluationThresholds()
     beam_args: Tuple[str, ...] = default_beam_args()
     enable_cache: bool = True
+    # CSVs of serving requests to check for skew against training; None skips
+    # the skew check (the run says so).
+    serving_data_root: Optional[str] = None
+    # Anomalies a person reviewed and lets pass, as "FEATURE:TYPE" or parsed.
+    accepted_anomalies: Tuple[AcceptedAnomaly, ...] = ()
 
     def __post_init__(self):
         for name in ("data_root", "output_dir", "schema_path"):
             object.__setattr__(self, name, _absolute(getattr(self, name)))
-        if self.pipeline_root_override is not None:
-            object.__setattr__(self, "pipeline_root_override",
-                               _absolute(self.pipeline_root_override))
+        for name in ("pipeline_root_override", "serving_data_root"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, _absolute(getattr(self, name)))
+        object.__setattr__(self, "accepted_anomalies", tuple(
+            a if isinstance(a, AcceptedAnomaly) else parse_accepted(a)
+            for a in self.accepted_anomalies))
         if self.train_steps < 1:
             raise ValueError(f"train_steps must be at least 1, got {self.train_steps}")
         if self.eval_steps < 1:

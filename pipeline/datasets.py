@@ -11,16 +11,19 @@ from the sample CSV that ships inside the `tfx` package.
 from __future__ import annotations
 
 import csv
-import datetime
 import importlib.util
 import sys
 from pathlib import Path
 from typing import Dict, List
 
+from components.spans import quarter_start
+
 TIMESTAMP_COLUMN = "trip_start_timestamp"
 QUARTER_FILE = "trips.csv"
 ALL_QUARTERS_PATTERN = f"*/{QUARTER_FILE}"
 SPAN_PATTERN = f"{{YYYY}}-{{MM}}-{{DD}}/{QUARTER_FILE}"
+# A serving sample: CSVs of requests (no `tips` column) in one folder.
+SERVING_PATTERN = "*.csv"
 
 
 def tfx_sample_csv() -> Path:
@@ -30,13 +33,6 @@ def tfx_sample_csv() -> Path:
         raise FileNotFoundError("the tfx package is not installed")
     package_dir = Path(list(spec.submodule_search_locations)[0])
     return package_dir / "examples/chicago_taxi_pipeline/data/simple/data.csv"
-
-
-def quarter_folder(unix_seconds: int) -> str:
-    """Folder name of the quarter holding a trip start, e.g. '2014-07-01'."""
-    start = datetime.datetime.fromtimestamp(unix_seconds, datetime.timezone.utc)
-    first_month = 3 * ((start.month - 1) // 3) + 1
-    return f"{start.year:04d}-{first_month:02d}-01"
 
 
 def split_by_quarter(source: Path, dest: Path) -> Dict[str, int]:
@@ -51,7 +47,7 @@ def split_by_quarter(source: Path, dest: Path) -> Dict[str, int]:
         quarters: Dict[str, List[List[str]]] = {}
         for line_number, row in enumerate(reader, start=2):
             try:
-                folder = quarter_folder(int(row[timestamp_index]))
+                folder = quarter_start(int(row[timestamp_index]))
             except (ValueError, IndexError) as error:
                 raise ValueError(f"{source}:{line_number}: no valid "
                                  f"{TIMESTAMP_COLUMN}: {error}") from error

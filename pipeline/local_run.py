@@ -36,6 +36,10 @@ class RunResult:
     pushed_model_dir: Optional[str]
     metrics: dict
     log_path: Optional[Path]
+    # What the drift/skew check compared, e.g. {"span_drift": "span ... "}.
+    data_checks: dict = dataclasses.field(default_factory=dict)
+    # Gate findings a person accepted with --accept-anomaly.
+    accepted_anomalies: list = dataclasses.field(default_factory=list)
 
 
 class ProgressHandler(logging.Handler):
@@ -152,8 +156,11 @@ def evaluation_summary(config: PipelineConfig) -> dict:
     pushed_dir = None
     if pushed and pushed[0]["properties"].get("pushed"):
         pushed_dir = pushed[0]["properties"].get("pushed_destination")
+    [gate] = components["AnomalyGate"]["outputs"]["result"]
     return {"metrics": metrics, "blessed": validation.validation_ok,
-            "failures": failures, "pushed_model_dir": pushed_dir}
+            "failures": failures, "pushed_model_dir": pushed_dir,
+            "data_checks": gate["properties"].get("checks", {}),
+            "accepted_anomalies": gate["properties"].get("accepted_anomalies", [])}
 
 
 def _run_pipeline(config: PipelineConfig, console: TextIO, inline: bool) -> None:
@@ -196,4 +203,6 @@ def run(config: PipelineConfig, verbose: bool = False,
             "the Evaluator did not bless the new model, so nothing was pushed: "
             + "; ".join(evaluation["failures"] or ["see the Evaluator output"]))
     return RunResult(pushed_model_dir=evaluation["pushed_model_dir"],
-                     metrics=evaluation["metrics"], log_path=log_path)
+                     metrics=evaluation["metrics"], log_path=log_path,
+                     data_checks=evaluation["data_checks"],
+                     accepted_anomalies=evaluation["accepted_anomalies"])

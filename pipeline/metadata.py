@@ -36,7 +36,9 @@ def _value(value) -> Any:
     if kind == "struct_value":
         from google.protobuf import json_format
 
-        return json_format.MessageToDict(value.struct_value)
+        decoded = json_format.MessageToDict(value.struct_value)
+        # How TFX stores a JSON value that is not an object.
+        return decoded.get("__value__", decoded) if len(decoded) == 1 else decoded
     if kind == "proto_value":
         return f"<{value.proto_value.type_url}>"
     return getattr(value, kind) if kind else None

@@ -1,5 +1,6 @@
 """Structural input problems stop a run before TFX, naming file and line."""
 
+import csv
 import shutil
 import subprocess
 import sys
@@ -8,7 +9,7 @@ import pytest
 
 from pipeline import cli, datasets
 from pipeline.config import REPO_ROOT
-from pipeline.preflight import InputError, check_input
+from pipeline.preflight import InputError, check_serving_sample, check_trips
 
 QUARTERS = ("2014-04-01", "2014-07-01")
 
@@ -27,7 +28,7 @@ def _file(root, quarter=QUARTERS[0]):
 
 def _problems(root):
     with pytest.raises(InputError) as raised:
-        check_input(root, datasets.ALL_QUARTERS_PATTERN)
+        check_trips(root, datasets.ALL_QUARTERS_PATTERN)
     return raised.value.problems
 
 
@@ -37,8 +38,9 @@ def _replace_line(path, number, transform):
     path.write_bytes(b"\n".join(lines))
 
 
-def test_bundled_data_passes(data_root):
-    assert len(check_input(REPO_ROOT / "data" / "trips", datasets.ALL_QUARTERS_PATTERN)) == 16
+def test_bundled_data_passes_without_warnings():
+    summary = check_trips(REPO_ROOT / "data" / "trips", datasets.ALL_QUARTERS_PATTERN)
+    assert (len(summary.files), summary.rows, summary.warnings) == (16, 15002, [])
 
 
 def test_empty_file(data_root):
@@ -74,12 +76,93 @@ def test_byte_order_mark(data_root):
         f"{_file(data_root)}:1: starts with a UTF-8 byte-order mark; save it without one"]
 
 
-def test_header_differing_between_files_names_the_columns(data_root):
+def test_renamed_column_is_missing_and_new(data_root):
     second = _file(data_root, QUARTERS[1])
     _replace_line(second, 1, lambda line: line.replace(b",tips", b",tip_amount"))
     assert _problems(data_root) == [
-        f"{second}:1: header differs from the other files'; missing ['tips']; "
-        f"new ['tip_amount']"]
+        f"{second}:1: missing column(s) ['tips']",
+        f"{second}:1: column(s) ['tip_amount'] are not in the feature spec; add "
+        f"them to components/features.py and schema/schema.pbtxt, or remove them"]
+
+
+def _edit_every_file(root, edit):
+    """Applies `edit(rows)` to the parsed rows of every quarter file."""
+    for quarter in QUARTERS:
+        path = _file(root, quarter)
+        with path.open(newline="") as handle:
+            rows = list(csv.reader(handle))
+        with path.open("w", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(edit(rows))
+
+
+def test_new_column_in_every_file_is_refused(data_root):
+    _edit_every_file(data_root, lambda rows: [row + (["surge"] if i == 0 else ["1.5"])
+                                             for i, row in enumerate(rows)])
+    problems = _problems(data_root)
+    assert len(problems) == 2
+    assert all("column(s) ['surge'] are not in the feature spec" in p for p in problems)
+
+
+def test_missing_column_in_every_file_is_refused(data_root):
+    def drop_company(rows):
+        index = rows[0].index("company")
+        return [row[:index] + row[index + 1:] for row in rows]
+
+    _edit_every_file(data_root, drop_company)
+    assert _problems(data_root) == [
+        f"{_file(data_root, q)}:1: missing column(s) ['company']" for q in QUARTERS]
+
+
+def test_columns_in_another_order_are_refused(data_root):
+    second = _file(data_root, QUARTERS[1])
+    with second.open(newline="") as handle:
+        rows = [row[::-1] for row in csv.reader(handle)]
+    with second.open("w", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    [problem] = _problems(data_root)
+    assert problem.startswith(f"{second}:1: columns in another order than in "
+                              f"{_file(data_root)}")
+
+
+def test_duplicate_rows_pass_with_a_warning_naming_the_lines(data_root):
+    _edit_every_file(data_root, lambda rows: rows + [rows[1]])
+    summary = check_trips(data_root, datasets.ALL_QUARTERS_PATTERN)
+    first, second = (_file(data_root, q) for q in QUARTERS)
+    last_line = len(first.read_text().splitlines())
+    assert summary.warnings[0] == (
+        f"2 duplicate row(s), e.g. {first}:{last_line} repeats {first}:2, "
+        f"{second}:{len(second.read_text().splitlines())} repeats {second}:2; "
+        f"they are kept (identical trips are possible)")
+
+
+def test_all_null_column_passes_preflight_with_a_warning(data_root):
+    def empty_tips(rows):
+        index = rows[0].index("tips")
+        return [rows[0]] + [row[:index] + [""] + row[index + 1:] for row in rows[1:]]
+
+    _edit_every_file(data_root, empty_tips)
+    summary = check_trips(data_root, datasets.ALL_QUARTERS_PATTERN)
+    # pickup_census_tract is empty in these two quarters anyway.
+    assert summary.warnings == [
+        "column(s) ['pickup_census_tract', 'tips'] are empty in every row; the "
+        "curated schema decides whether that is allowed"]
+
+
+def test_serving_sample_must_not_carry_the_label_source(data_root):
+    serving = data_root.parent / "serving"
+    serving.mkdir()
+    shutil.copy(_file(data_root), serving / "requests.csv")
+    [problem] = _problems_of(lambda: check_serving_sample(serving))
+    assert problem == (
+        f"{serving / 'requests.csv'}:1: column(s) ['tips'] are not in the serving "
+        f"columns of the feature spec; serving requests carry no label source; "
+        f"remove them")
+
+
+def _problems_of(check):
+    with pytest.raises(InputError) as raised:
+        check()
+    return raised.value.problems
 
 
 def test_every_problem_is_listed_at_once(data_root):

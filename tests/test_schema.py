@@ -42,29 +42,13 @@ def test_schema_columns_match_the_bundled_csv_header(curated_schema):
 
 
 def _anomalies(data_root, schema):
-    """Validates `data_root` the way the pipeline does.
-
-    Rows become tf.Examples through CsvExampleGen's own conversion (empty cells
-    are present features without values, types inferred per column), then
-    TFDV computes statistics and validates them as ExampleValidator does.
-    """
-    import apache_beam as beam
+    """Validates `data_root` the way the pipeline does."""
     import tensorflow_data_validation as tfdv
-    from tfx.components.example_gen.csv_example_gen import executor as csv_executor
-    from tfx_bsl.coders import example_coder
 
-    output = data_root.parent / "stats.tfrecord"
-    with beam.Pipeline() as pipeline:
-        _ = (pipeline
-             | csv_executor._CsvToExample(  # noqa: SLF001 (same code path as the pipeline)
-                 {"input_base": str(data_root)}, datasets.ALL_QUARTERS_PATTERN)
-             | beam.Map(lambda example: example.SerializeToString())
-             | beam.BatchElements()
-             | beam.Map(lambda batch: example_coder.ExamplesToRecordBatchDecoder()
-                        .DecodeBatch(batch))
-             | tfdv.GenerateStatistics(tfdv.StatsOptions())
-             | tfdv.WriteStatisticsToBinaryFile(str(output)))
-    statistics = tfdv.load_stats_binary(str(output))
+    from tests.pipeline_statistics import statistics_of_csvs
+
+    statistics = statistics_of_csvs(data_root, datasets.ALL_QUARTERS_PATTERN,
+                                    data_root.parent / "stats.tfrecord")
     return tfdv.validate_statistics(statistics, schema)
 
 
@@ -101,6 +85,11 @@ def test_bundled_data_has_no_anomalies(curated_schema):
     ("pickup_community_area", "99", "pickup_community_area", "INT_TYPE_BIG_INT"),
     ("payment_type", "Bitcoin", "payment_type", "ENUM_TYPE_UNEXPECTED_STRING_VALUES"),
     ("tips", "", "tips", "FEATURE_TYPE_LOW_NUMBER_VALUES"),
+    ("fare", "NaN", "fare", "FLOAT_TYPE_HAS_NAN"),
+    ("pickup_latitude", "nan", "pickup_latitude", "FLOAT_TYPE_HAS_NAN"),
+    ("fare", "inf", "fare", "FLOAT_TYPE_HAS_INF"),
+    # An integer column with a NaN is widened to FLOAT; the schema says INT.
+    ("trip_seconds", "NaN", "trip_seconds", "UNEXPECTED_DATA_TYPE"),
 ])
 def test_corrupted_copy_yields_the_expected_anomaly(
         tmp_path, curated_schema, column, value, feature, reason):
@@ -111,3 +100,34 @@ def test_corrupted_copy_yields_the_expected_anomaly(
     reasons = {anomalies_pb2.AnomalyInfo.Type.Name(r.type)
                for r in anomalies.anomaly_info[feature].reason}
     assert reason in reasons
+
+
+def _copy_with_column_emptied(tmp_path, column):
+    root = tmp_path / "trips"
+    for quarter in ("2014-04-01", "2014-07-01"):
+        shutil.copytree(DATA_ROOT / quarter, root / quarter)
+        path = root / quarter / datasets.QUARTER_FILE
+        with path.open(newline="") as handle:
+            rows = list(csv.reader(handle))
+        index = rows[0].index(column)
+        for row in rows[1:]:
+            row[index] = ""
+        with path.open("w", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(rows)
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("column, expected", [
+    # CsvExampleGen cannot type an empty column and drops it.
+    ("company", {"company": {"FEATURE_TYPE_NOT_PRESENT"}}),
+    ("tips", {"tips": {"FEATURE_TYPE_NOT_PRESENT"}}),
+    # Unused by the model and nearly always empty: allowed (preflight warns).
+    ("pickup_census_tract", {}),
+])
+def test_all_null_column(tmp_path, curated_schema, column, expected):
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+    anomalies = _anomalies(_copy_with_column_emptied(tmp_path, column), curated_schema)
+    assert {feature: {anomalies_pb2.AnomalyInfo.Type.Name(r.type) for r in info.reason}
+            for feature, info in anomalies.anomaly_info.items()} == expected

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Iterable, Optional
+
 from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec
+from tfx.types.component_spec import (ChannelParameter, ComponentSpec,
+                                      ExecutionParameter)
+
+from components.accepted_anomalies import AcceptedAnomaly, to_json
 
 from components.anomaly_gate import executor
 
@@ -18,12 +23,17 @@ class DataValidationResult(types.Artifact):
 
 
 class AnomalyGateSpec(ComponentSpec):
-    PARAMETERS = {}
+    PARAMETERS = {
+        # JSON list of "FEATURE:TYPE".
+        executor.ACCEPTED_ANOMALIES_KEY: ExecutionParameter(type=str),
+    }
     INPUTS = {
         executor.STATISTICS_KEY: ChannelParameter(
             type=standard_artifacts.ExampleStatistics),
         executor.ANOMALIES_KEY: ChannelParameter(
             type=standard_artifacts.ExampleAnomalies),
+        executor.DRIFT_ANOMALIES_KEY: ChannelParameter(
+            type=standard_artifacts.ExampleAnomalies, optional=True),
     }
     OUTPUTS = {
         executor.RESULT_KEY: ChannelParameter(type=DataValidationResult),
@@ -31,7 +41,8 @@ class AnomalyGateSpec(ComponentSpec):
 
 
 class AnomalyGate(base_component.BaseComponent):
-    """Fails the run when any split is empty or has anomalies.
+    """Fails the run when any split is empty or has anomalies, schema or
+    drift/skew, except those listed in `accepted`.
 
     Wire components that must not see bad data after it with
     `add_upstream_node(gate)`.
@@ -40,8 +51,12 @@ class AnomalyGate(base_component.BaseComponent):
     SPEC_CLASS = AnomalyGateSpec
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
-    def __init__(self, statistics: types.BaseChannel, anomalies: types.BaseChannel):
+    def __init__(self, statistics: types.BaseChannel, anomalies: types.BaseChannel,
+                 drift_anomalies: Optional[types.BaseChannel] = None,
+                 accepted: Iterable[AcceptedAnomaly] = ()):
         super().__init__(spec=AnomalyGateSpec(
             statistics=statistics,
             anomalies=anomalies,
+            drift_anomalies=drift_anomalies,
+            accepted_anomalies=to_json(accepted),
             result=types.Channel(type=DataValidationResult)))

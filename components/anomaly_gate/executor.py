@@ -1,16 +1,19 @@
-"""AnomalyGate executor: turns ExampleValidator's findings into a failed run.
+"""AnomalyGate executor: turns validation findings into a failed run.
 
 ExampleValidator only records anomalies (and blesses an empty split); this
-executor reads its output and the statistics, and raises
+executor reads its output, DriftSkewCheck's, and the statistics, and raises
 `DataValidationError` naming every split, feature and anomaly, so nothing
-downstream (Transform, Trainer, Pusher) runs on bad data.
+downstream (Transform, Trainer, Pusher) runs on bad data. Anomalies a person
+accepted (`accepted_anomalies`, recorded with the execution in ML Metadata)
+pass, and are listed in the result.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-from typing import Any, Dict, List, Mapping
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2
 from tfx import types
@@ -19,50 +22,102 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
+from components.accepted_anomalies import DATASET, AcceptedAnomaly, from_json
+
 STATISTICS_KEY = "statistics"
 ANOMALIES_KEY = "anomalies"
+DRIFT_ANOMALIES_KEY = "drift_anomalies"
+ACCEPTED_ANOMALIES_KEY = "accepted_anomalies"
 RESULT_KEY = "result"
 RESULT_FILE = "gate.json"
+# What DriftSkewCheck compared, from its artifact's properties.
+CHECK_PROPERTIES = ("span_drift", "serving_skew")
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One reason to stop. Anomalies carry feature and type, so a person who
+    reviewed one can accept it as FEATURE:TYPE; empty or unvalidated splits
+    cannot be accepted."""
+
+    split: str
+    text: str
+    feature: str = ""
+    anomaly: str = ""
+
+    def accepted_as(self) -> Optional[AcceptedAnomaly]:
+        return AcceptedAnomaly(self.feature, self.anomaly) if self.anomaly else None
+
+    def __str__(self) -> str:
+        where = f"split '{self.split}'"
+        if self.feature == DATASET:
+            where += ", whole dataset"
+        elif self.feature:
+            where += f", feature '{self.feature}'"
+        accept = f" [{self.accepted_as()}]" if self.anomaly else ""
+        return f"{where}: {self.text}{accept}"
 
 
 class DataValidationError(RuntimeError):
-    """The data broke the curated schema; the message lists every finding."""
+    """The data broke the curated schema or drifted; the message lists every finding."""
 
-    def __init__(self, findings: List[str]):
-        self.findings = findings
-        listing = "\n".join(f"  - {finding}" for finding in findings)
+    def __init__(self, findings: List):
+        self.findings = [str(finding) for finding in findings]
+        listing = "\n".join(f"  - {finding}" for finding in self.findings)
+        hint = ("\nAfter reviewing an anomaly, re-run with --accept-anomaly "
+                "FEATURE:TYPE as shown in brackets to let it pass; the override "
+                "is recorded in ML Metadata."
+                if any(getattr(f, "anomaly", "") for f in findings) else "")
         super().__init__(
             f"data validation failed with {len(findings)} finding(s); "
-            f"Transform, Trainer and Pusher did not run:\n{listing}")
+            f"Transform, Trainer and Pusher did not run:\n{listing}{hint}")
 
 
-def describe_anomalies(split: str, anomalies: anomalies_pb2.Anomalies) -> List[str]:
-    """One line per anomaly: split, feature and TFDV's own description."""
-    lines = []
-    for feature, info in sorted(anomalies.anomaly_info.items()):
-        for reason in info.reason or [info]:
-            lines.append(f"split '{split}', feature '{feature}': "
-                         f"{reason.short_description}: {reason.description}")
+def describe_anomalies(split: str, anomalies: anomalies_pb2.Anomalies) -> List[Finding]:
+    """One finding per anomaly: split, feature, type and TFDV's description."""
+    def finding(feature, reason):
+        return Finding(split, f"{reason.short_description}: {reason.description}",
+                       feature, anomalies_pb2.AnomalyInfo.Type.Name(reason.type))
+
+    found = [finding(feature, reason)
+             for feature, info in sorted(anomalies.anomaly_info.items())
+             for reason in info.reason or [info]]
     if anomalies.HasField("dataset_anomaly_info"):
-        for reason in anomalies.dataset_anomaly_info.reason:
-            lines.append(f"split '{split}', whole dataset: "
-                         f"{reason.short_description}: {reason.description}")
-    return lines
+        found += [finding(DATASET, reason)
+                  for reason in anomalies.dataset_anomaly_info.reason]
+    return found
 
 
 def find_problems(examples_per_split: Mapping[str, int],
                   anomalies_per_split: Mapping[str, anomalies_pb2.Anomalies]
-                  ) -> List[str]:
-    """Every reason to stop: empty splits, unvalidated splits, anomalies."""
+                  ) -> List[Finding]:
+    """Every reason to stop: empty splits, unvalidated splits, anomalies.
+
+    `anomalies_per_split` may hold more splits than the examples (the
+    drift and skew checks); each of those is reported the same way.
+    """
     problems = []
     for split, count in sorted(examples_per_split.items()):
         if count == 0:
-            problems.append(f"split '{split}': no examples")
+            problems.append(Finding(split, "no examples"))
         if split not in anomalies_per_split:
-            problems.append(f"split '{split}': not validated by ExampleValidator")
+            problems.append(Finding(split, "not validated by ExampleValidator"))
     for split, anomalies in sorted(anomalies_per_split.items()):
         problems.extend(describe_anomalies(split, anomalies))
     return problems
+
+
+def apply_accepted(problems: List[Finding], accepted: Tuple[AcceptedAnomaly, ...]
+                   ) -> Tuple[List[Finding], List[Finding]]:
+    """(problems left, findings accepted). An override that matches nothing
+    is itself a problem: it is stale or mistyped, and would otherwise wait
+    to wave through a future anomaly nobody reviewed."""
+    left = [p for p in problems if p.accepted_as() not in accepted]
+    taken = [p for p in problems if p.accepted_as() in accepted]
+    matched = {p.accepted_as() for p in taken}
+    left += [Finding("-", f"--accept-anomaly {a} matched no finding; remove it")
+             for a in accepted if a not in matched]
+    return left, taken
 
 
 def _examples_per_split(statistics: types.Artifact) -> Dict[str, int]:
@@ -86,21 +141,31 @@ def _anomalies_per_split(anomalies: types.Artifact) -> Dict[str, anomalies_pb2.A
 
 
 class Executor(base_executor.BaseExecutor):
-    """Raises DataValidationError unless every split is non-empty and clean."""
+    """Raises DataValidationError unless every split is non-empty and clean,
+    up to the anomalies accepted by a person."""
 
     def Do(self, input_dict: Dict[str, List[types.Artifact]],
            output_dict: Dict[str, List[types.Artifact]],
            exec_properties: Dict[str, Any]) -> None:
         statistics = artifact_utils.get_single_instance(input_dict[STATISTICS_KEY])
-        anomalies = artifact_utils.get_single_instance(input_dict[ANOMALIES_KEY])
+        anomalies = _anomalies_per_split(
+            artifact_utils.get_single_instance(input_dict[ANOMALIES_KEY]))
+        checks = {}
+        for drift in input_dict.get(DRIFT_ANOMALIES_KEY) or []:
+            anomalies.update(_anomalies_per_split(drift))
+            checks = {name: drift.get_string_custom_property(name)
+                      for name in CHECK_PROPERTIES}
         examples_per_split = _examples_per_split(statistics)
-        problems = find_problems(examples_per_split, _anomalies_per_split(anomalies))
+        accepted = from_json(exec_properties.get(ACCEPTED_ANOMALIES_KEY))
+        problems, taken = apply_accepted(
+            find_problems(examples_per_split, anomalies), accepted)
         if problems:
             raise DataValidationError(problems)
+        summary = {"passed": True, "examples_per_split": examples_per_split,
+                   "checks": checks,
+                   "accepted_anomalies": [str(finding) for finding in taken]}
         result = artifact_utils.get_single_instance(output_dict[RESULT_KEY])
-        result.set_json_value_custom_property("examples_per_split",
-                                              examples_per_split)
-        io_utils.write_string_file(
-            os.path.join(result.uri, RESULT_FILE),
-            json.dumps({"passed": True, "examples_per_split": examples_per_split},
-                       indent=2))
+        for name in ("examples_per_split", "checks", "accepted_anomalies"):
+            result.set_json_value_custom_property(name, summary[name])
+        io_utils.write_string_file(os.path.join(result.uri, RESULT_FILE),
+                                   json.dumps(summary, indent=2))

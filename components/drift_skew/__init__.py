@@ -1,0 +1,5 @@
+"""DriftSkewCheck: TFDV drift and skew comparators, which ExampleValidator never runs."""
+
+from components.drift_skew.component import DriftSkewCheck
+
+__all__ = ["DriftSkewCheck"]
