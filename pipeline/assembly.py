@@ -1,6 +1,7 @@
 """`create_pipeline(config)`: the one wiring of the taxi pipeline's components.
 
-    ExampleGen -> StatisticsGen -> SchemaGen (inferred, kept for review)
+    ExampleGen (typed by the feature spec; unparsable rows quarantined)
+               -> StatisticsGen -> SchemaGen (inferred, kept for review)
     CuratedSchemaImporter (schema/, content-keyed ImportSchemaGen)
                                 -> ExampleValidator (vs the curated schema)
     [ServingExampleGen] -> DriftSkewCheck (newest span vs the one before,
@@ -26,6 +27,7 @@ from components import features
 from components.anomaly_gate import AnomalyGate
 from components.atomic_pusher import executor as atomic_pusher
 from components.contract import SERVING_SIGNATURE, TRANSFORM_SIGNATURE
+from components.csv_ingest import QuarantiningCsvExampleGen
 from components.curated_schema import CuratedSchemaImporter, file_sha256
 from components.drift_skew import DriftSkewCheck
 from pipeline import datasets
@@ -61,19 +63,21 @@ def _example_gen(config: PipelineConfig, data_root):
         tfx.proto.SplitConfig.Split(name="train", hash_buckets=config.train_buckets),
         tfx.proto.SplitConfig.Split(name="eval", hash_buckets=config.eval_buckets),
     ]))
-    return tfx.components.CsvExampleGen(
-        input_base=data_root,
-        input_config=input_config, output_config=output_config)
+    return QuarantiningCsvExampleGen(
+        input_base=data_root, input_config=input_config, output_config=output_config,
+        max_quarantined_fraction=config.max_quarantined_fraction,
+    ).with_id("CsvExampleGen")
 
 
-def _serving_example_gen(serving_data_root: str):
+def _serving_example_gen(config: PipelineConfig):
     """The serving sample as one split, 'serving'."""
-    return tfx.components.CsvExampleGen(
-        input_base=serving_data_root,
+    return QuarantiningCsvExampleGen(
+        input_base=config.serving_data_root,
         input_config=tfx.proto.Input(splits=[tfx.proto.Input.Split(
             name="serving", pattern=datasets.SERVING_PATTERN)]),
         # No output splits: the input split is kept as it is.
         output_config=tfx.proto.Output(),
+        max_quarantined_fraction=config.max_quarantined_fraction,
     ).with_id("ServingExampleGen")
 
 
@@ -152,7 +156,7 @@ def create_pipeline(config: PipelineConfig, for_kubeflow: bool = False
     example_validator = tfx.components.ExampleValidator(
         statistics=statistics_gen.outputs["statistics"],
         schema=curated_schema.outputs["schema"])
-    serving_example_gen = (_serving_example_gen(config.serving_data_root)
+    serving_example_gen = (_serving_example_gen(config)
                            if config.serving_data_root else None)
     drift_skew_check = DriftSkewCheck(
         examples=example_gen.outputs["examples"],

@@ -48,6 +48,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {value}")
+    return value
+
+
 def _accepted_anomaly(text: str):
     from components.accepted_anomalies import parse_accepted
 
@@ -116,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="let one reviewed anomaly pass the gate, as the gate's message "
              "names it (e.g. company:COMPARATOR_L_INFTY_HIGH); repeatable; "
              "recorded in ML Metadata")
+    run.add_argument(
+        "--max-quarantined", type=_fraction, default=0.0, metavar="FRACTION",
+        help="share of unparsable CSV rows (wrong field count, not UTF-8, a cell "
+             "not of its column's type) to set aside in a quarantine artifact "
+             "instead of failing, e.g. 0.001; default 0: fail on the first one")
     run.add_argument("--verbose", action="store_true",
                      help="show the full TFX/Beam/TensorFlow log on the terminal "
                           "and stack traces on errors")
@@ -208,7 +223,8 @@ def _run_config(args: argparse.Namespace) -> config_module.PipelineConfig:
         beam_args=config_module.default_beam_args() + tuple(args.beam_arg),
         enable_cache=not args.no_cache,
         serving_data_root=args.serving_sample,
-        accepted_anomalies=tuple(args.accept_anomaly))
+        accepted_anomalies=tuple(args.accept_anomaly),
+        max_quarantined_fraction=args.max_quarantined)
 
 
 def _find_cause(error: BaseException, cls: type) -> Optional[BaseException]:
@@ -224,9 +240,10 @@ def _command_run(args: argparse.Namespace) -> int:
 
     config = _run_config(args)
     try:
-        summaries = [preflight.check_trips(args.data_root, config.input_pattern)]
+        limit = config.max_quarantined_fraction
+        summaries = [preflight.check_trips(args.data_root, config.input_pattern, limit)]
         if args.serving_sample is not None:
-            summaries.append(preflight.check_serving_sample(args.serving_sample))
+            summaries.append(preflight.check_serving_sample(args.serving_sample, limit))
     except preflight.InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_DATA_INVALID
@@ -248,8 +265,10 @@ def _command_run(args: argparse.Namespace) -> int:
         if args.verbose:
             raise
         from components.anomaly_gate import DataValidationError
+        from components.csv_ingest import QuarantineLimitError
 
-        if invalid := _find_cause(error, DataValidationError):
+        if invalid := (_find_cause(error, DataValidationError)
+                       or _find_cause(error, QuarantineLimitError)):
             print(f"error: {invalid}", file=sys.stderr)
             _report_after_run(config)
             return EXIT_DATA_INVALID

@@ -82,6 +82,9 @@ class PipelineConfig:
     serving_data_root: Optional[str] = None
     # Anomalies a person reviewed and lets pass, as "FEATURE:TYPE" or parsed.
     accepted_anomalies: Tuple[AcceptedAnomaly, ...] = ()
+    # Share of unparsable CSV rows ExampleGen may quarantine instead of
+    # failing the run; 0 fails on the first one.
+    max_quarantined_fraction: float = 0.0
 
     def __post_init__(self):
         for name in ("data_root", "output_dir", "schema_path"):
@@ -96,6 +99,9 @@ class PipelineConfig:
             raise ValueError(f"train_steps must be at least 1, got {self.train_steps}")
         if self.eval_steps < 1:
             raise ValueError(f"eval_steps must be at least 1, got {self.eval_steps}")
+        if not 0.0 <= self.max_quarantined_fraction < 1.0:
+            raise ValueError(f"max_quarantined_fraction must be in [0, 1), got "
+                             f"{self.max_quarantined_fraction}")
 
     @property
     def pipeline_root(self) -> str:

@@ -159,8 +159,21 @@ def evaluation_summary(config: PipelineConfig) -> dict:
     [gate] = components["AnomalyGate"]["outputs"]["result"]
     return {"metrics": metrics, "blessed": validation.validation_ok,
             "failures": failures, "pushed_model_dir": pushed_dir,
-            "data_checks": gate["properties"].get("checks", {}),
+            "data_checks": {**gate["properties"].get("checks", {}),
+                            "quarantine": _quarantine_summary(components)},
             "accepted_anomalies": gate["properties"].get("accepted_anomalies", [])}
+
+
+def _quarantine_summary(components: dict) -> str:
+    parts = []
+    for name in ("CsvExampleGen", "ServingExampleGen"):
+        if name in components:
+            [quarantine] = components[name]["outputs"]["quarantine"]
+            count = quarantine["properties"]["quarantined_rows"]
+            rows = quarantine["properties"]["rows"]
+            parts.append(f"{name}: {count} of {rows} rows"
+                         + (f", in {quarantine['uri']}" if count else ""))
+    return "; ".join(parts)
 
 
 def _run_pipeline(config: PipelineConfig, console: TextIO, inline: bool) -> None:

@@ -108,25 +108,6 @@ def _output_artifacts(store, execution_id: int) -> Dict[str, List[Dict[str, Any]
     return outputs
 
 
-def artifacts_by_span(metadata_path: Path, pipeline_name: str,
-                      type_name: str) -> Dict[int, Dict[str, Any]]:
-    """The newest artifact of `type_name` for each span, of this pipeline."""
-    store = _open_store(metadata_path)
-    [pipeline] = [c for c in store.get_contexts_by_type("pipeline")
-                  if c.name == pipeline_name] or [None]
-    if pipeline is None:
-        raise MetadataNotFoundError(f"no pipeline {pipeline_name!r} in {metadata_path}")
-    newest: Dict[int, Any] = {}
-    for artifact in store.get_artifacts_by_context(pipeline.id):
-        if artifact.type != type_name or "span" not in artifact.properties:
-            continue
-        span = artifact.properties["span"].int_value
-        if span not in newest or artifact.id > newest[span].id:
-            newest[span] = artifact
-    return {span: {"id": a.id, "uri": a.uri, "properties": _properties(a)}
-            for span, a in sorted(newest.items())}
-
-
 def cancel_stale_executions(metadata_path: Path) -> List[int]:
     """Marks executions left RUNNING by a killed run as CANCELED; returns their ids.
 

@@ -3,13 +3,14 @@
 CsvExampleGen fails on these with messages that name no file or line (or,
 for a byte-order mark, silently renames the first column). Finding them
 first, in one streaming pass, lets a run stop with every problem listed as
-file:line. The same pass notes what is suspicious but allowed (duplicate
-rows, a column empty throughout) as warnings.
+file:line. Rows are judged by `components/csv_rows.py`, as the pipeline's
+ExampleGen judges them. The same pass notes what is suspicious but allowed
+(duplicate rows, a column empty throughout, rows to quarantine within the
+limit) as warnings.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -52,6 +53,8 @@ class _Scan:
     duplicates: List[Tuple[str, str]] = dataclasses.field(default_factory=list)
     filled_columns: set = dataclasses.field(default_factory=set)
     rows: int = 0
+    # "file:line: problem" of rows that cannot be parsed (quarantinable).
+    row_problems: List[str] = dataclasses.field(default_factory=list)
 
 
 def _header_problems(path: Path, header: List[str], scan: _Scan) -> List[str]:
@@ -74,46 +77,47 @@ def _header_problems(path: Path, header: List[str], scan: _Scan) -> List[str]:
     return problems
 
 
-def _decode(path: Path, raw: bytes) -> Tuple[Optional[str], List[str]]:
-    if not raw:
-        return None, [f"{path}: empty file (no header)"]
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return None, [f"{path}:1: starts with a UTF-8 byte-order mark; save it without one"]
-    try:
-        return raw.decode("utf-8"), []
-    except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
-        return None, [f"{path}:{line}: not UTF-8 (byte 0x{raw[error.start]:02x})"]
-
-
 def _check_file(path: Path, scan: _Scan) -> List[str]:
-    text, problems = _decode(path, path.read_bytes())
-    if text is None:
-        return problems
-    rows = csv.reader(text.splitlines(keepends=True), strict=True)
-    row_start = 1
-    try:
-        header = next(rows)
-        problems += _header_problems(path, header, scan)
+    """File-level problems; row-level ones go to `scan.row_problems`."""
+    from components.csv_rows import read_records, row_problem
+
+    with path.open("rb") as handle:
+        if handle.read(3) == b"\xef\xbb\xbf":
+            return [f"{path}:1: starts with a UTF-8 byte-order mark; save it without one"]
+        handle.seek(0)
+        records = read_records(handle)
+        header_record = next(records, None)
+        if header_record is None:
+            return [f"{path}: empty file (no header)"]
+        if header_record.problem:
+            return [f"{path}:1: header: {header_record.problem}"]
+        header = header_record.fields
+        problems = _header_problems(path, header, scan)
         if scan.first_header is None:
             scan.first_header, scan.first_file = header, path
+        types = _column_types(header)
         count = 0
-        row_start = rows.line_num + 1
-        for row in rows:
+        for record in records:
+            if record.fields == []:
+                continue
             count += 1
-            if row and len(row) != len(header):
-                problems.append(f"{path}:{row_start}: {len(row)} fields, "
-                                f"expected {len(header)}")
-            elif row:
-                _note_row(scan, header, row, f"{path}:{row_start}")
-            row_start = rows.line_num + 1
-    except csv.Error as error:
-        # Typically a quote that never closes, swallowing the rest of the file.
-        problems.append(f"{path}:{row_start}: unbalanced quote ({error})")
-        return problems
+            problem = record.problem or row_problem(header, types, record.fields)
+            if problem:
+                scan.row_problems.append(f"{path}:{record.line}: {problem}")
+            else:
+                _note_row(scan, header, record.fields, f"{path}:{record.line}")
     if count == 0:
         problems.append(f"{path}: header only, no rows")
     return problems
+
+
+def _column_types(header: List[str]):
+    """The spec's type per column; unknown columns (already reported) as text."""
+    from components.features import RawType, raw_feature_names
+    from components.csv_rows import column_types
+
+    known = [name for name in header if name in raw_feature_names()]
+    return {**{name: RawType.BYTES for name in header}, **column_types(known)}
 
 
 def _note_row(scan: _Scan, header: List[str], row: List[str], where: str) -> None:
@@ -141,8 +145,13 @@ def _warnings(scan: _Scan) -> List[str]:
 
 
 def check_input(data_root: Path, pattern: str, expected_columns: Sequence[str],
-                columns_described_as: str, new_column_hint: str) -> InputSummary:
-    """Raises InputError listing every problem; returns what was checked."""
+                columns_described_as: str, new_column_hint: str,
+                max_quarantined_fraction: float = 0.0) -> InputSummary:
+    """Raises InputError listing every problem; returns what was checked.
+
+    Unparsable rows are problems only beyond `max_quarantined_fraction` of
+    all rows; under it they are warnings, and ExampleGen quarantines them.
+    """
     files = sorted(data_root.glob(pattern))
     if not files:
         raise InputError([f"{data_root}: no files match {pattern!r}"])
@@ -150,21 +159,31 @@ def check_input(data_root: Path, pattern: str, expected_columns: Sequence[str],
     problems: List[str] = []
     for path in files:
         problems += _check_file(path, scan)
-    if problems:
-        raise InputError(problems)
-    return InputSummary(files=files, rows=scan.rows, warnings=_warnings(scan))
+    bad_rows = scan.row_problems
+    total = scan.rows + len(bad_rows)
+    if problems or len(bad_rows) > max_quarantined_fraction * total:
+        raise InputError(problems + bad_rows)
+    warnings = _warnings(scan)
+    if bad_rows:
+        warnings.insert(0, f"{len(bad_rows)} of {total} row(s) cannot be parsed and "
+                           f"will be quarantined (limit {max_quarantined_fraction:.2%}), "
+                           f"e.g. {bad_rows[0]}")
+    return InputSummary(files=files, rows=scan.rows, warnings=warnings)
 
 
-def check_trips(data_root: Path, pattern: str) -> InputSummary:
+def check_trips(data_root: Path, pattern: str,
+                max_quarantined_fraction: float = 0.0) -> InputSummary:
     """The training data: every column of the feature spec."""
     from components import features
 
     return check_input(data_root, pattern, features.raw_feature_names(),
                        "the feature spec", "add them to components/features.py "
-                       "and schema/schema.pbtxt, or remove them")
+                       "and schema/schema.pbtxt, or remove them",
+                       max_quarantined_fraction)
 
 
-def check_serving_sample(serving_root: Path) -> InputSummary:
+def check_serving_sample(serving_root: Path,
+                         max_quarantined_fraction: float = 0.0) -> InputSummary:
     """Serving requests: the spec's columns except the label source."""
     from components import features
     from pipeline import datasets
@@ -172,4 +191,5 @@ def check_serving_sample(serving_root: Path) -> InputSummary:
     return check_input(serving_root, datasets.SERVING_PATTERN,
                        features.serving_feature_names(),
                        "the serving columns of the feature spec",
-                       "serving requests carry no label source; remove them")
+                       "serving requests carry no label source; remove them",
+                       max_quarantined_fraction)

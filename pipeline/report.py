@@ -376,7 +376,7 @@ def render_html(report: Dict) -> str:
     splits = ", ".join(f"{html.escape(s)} {n:,}" for s, n in report["splits"].items())
     spans = report["spans"]
     span_text = (f"span {spans['current']} against span {spans['previous']}" if spans
-                 else "one span ingested: no span drift")
+                 else "one span in the data: no span drift")
     legend = "".join(f'<span style="color:{SPLIT_COLOURS[i % len(SPLIT_COLOURS)]}">'
                      f'&#9632; {html.escape(s)}</span>'
                      for i, s in enumerate(report["splits"]))

@@ -11,7 +11,7 @@ from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 from components import features
 from pipeline import report
 from pipeline.config import PipelineConfig
-from pipeline.metadata import artifacts_by_span, latest_outputs
+from pipeline.metadata import latest_outputs
 
 STATISTICS_FILE = "FeatureStats.pb"
 ANOMALIES_FILE = "SchemaDiff.pb"
@@ -35,14 +35,17 @@ def _anomalies(artifact: Dict, split: str) -> anomalies_pb2.Anomalies:
     return anomalies_pb2.Anomalies.FromString(path.read_bytes())
 
 
-def _span_pair(metadata_path: Path, pipeline_name: str, split: str) -> Optional[Dict]:
-    """The newest span's statistics and the one before it, if two spans exist."""
-    by_span = artifacts_by_span(metadata_path, pipeline_name, "ExampleStatistics")
-    if len(by_span) < 2:
+def _span_pair(components: Dict) -> Optional[Dict]:
+    """The newest span's statistics and the one before it, as DriftSkewCheck
+    computed them, if the data has two spans."""
+    if "DriftSkewCheck" not in components:
         return None
-    previous, current = sorted(by_span)[-2:]
-    return {"current": (current, _statistics(by_span[current], split)),
-            "previous": (previous, _statistics(by_span[previous], split))}
+    by_span = components["DriftSkewCheck"]["outputs"]["span_statistics"][0]
+    spans = sorted(_split_names(by_span))
+    if len(spans) < 2:
+        return None
+    return {"current": (spans[-1], _statistics(by_span, spans[-1])),
+            "previous": (spans[-2], _statistics(by_span, spans[-2]))}
 
 
 def default_report_path(output_dir: Path) -> Path:
@@ -58,13 +61,14 @@ def write_review(output_dir: Path, pipeline_name: str,
     splits = _split_names(statistics)
     stats_by_split = {split: _statistics(statistics, split) for split in splits}
     anomalies_by_split = {}
-    if "ExampleValidator" in components:
-        anomalies = components["ExampleValidator"]["outputs"]["anomalies"][0]
-        anomalies_by_split = {split: _anomalies(anomalies, split)
-                              for split in _split_names(anomalies)}
+    for component in ("ExampleValidator", "DriftSkewCheck"):
+        if component in components:
+            anomalies = components[component]["outputs"]["anomalies"][0]
+            anomalies_by_split.update({split: _anomalies(anomalies, split)
+                                       for split in _split_names(anomalies)})
     content = report.build_report(
         stats_by_split, anomalies_by_split,
-        spans=_span_pair(metadata_path, pipeline_name, splits[0]),
+        spans=_span_pair(components),
         sensitive=[f.name for f in features.RAW_FEATURES if f.sensitive],
         title=f"{pipeline_name}: data statistics "
               f"({components['StatisticsGen']['finished_at']})")

@@ -1,4 +1,4 @@
-"""A run killed with SIGKILL mid-Transform resumes to a pushed model."""
+"""A run killed with SIGKILL mid-Transform or mid-Trainer resumes to a pushed model."""
 
 import os
 import signal
@@ -27,7 +27,11 @@ def _wait_for(log_dir: Path, text: str, process: subprocess.Popen, timeout=600):
     raise AssertionError(f"{text!r} never appeared in {log_dir}")
 
 
-def test_killed_run_resumes_from_cache_and_pushes(tmp_path):
+@pytest.mark.parametrize("killed_in, finished_before", [
+    ("Transform", ("CsvExampleGen", "StatisticsGen", "AnomalyGate")),
+    ("Trainer", ("CsvExampleGen", "StatisticsGen", "AnomalyGate", "Transform")),
+])
+def test_killed_run_resumes_from_cache_and_pushes(tmp_path, killed_in, finished_before):
     from pipeline.metadata import latest_outputs
 
     out = tmp_path / "out"
@@ -36,8 +40,8 @@ def test_killed_run_resumes_from_cache_and_pushes(tmp_path):
     # Its own session, so the kill takes the Beam workers too, like a crash.
     killed = subprocess.Popen(args, cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
-    _wait_for(out / "logs", "Component Transform is running.", killed)
-    time.sleep(5)  # Into Transform's Beam job.
+    _wait_for(out / "logs", f"Component {killed_in} is running.", killed)
+    time.sleep(5)  # Into the component's Beam job or training loop.
     os.killpg(killed.pid, signal.SIGKILL)
     killed.wait()
 
@@ -45,11 +49,11 @@ def test_killed_run_resumes_from_cache_and_pushes(tmp_path):
                              timeout=1800)
     assert resumed.returncode == cli.EXIT_OK, resumed.stderr[-3000:]
     assert "execution(s) of an interrupted run as canceled" in resumed.stderr
-    for component in ("CsvExampleGen", "StatisticsGen", "AnomalyGate"):
+    for component in finished_before:
         assert f"{component} ... done (cached)" in resumed.stderr
-    assert "Transform ... done (cached)" not in resumed.stderr
+    assert f"{killed_in} ... done (cached)" not in resumed.stderr
     components = latest_outputs(out / "metadata.sqlite", "chicago-taxi")["components"]
-    assert components["Transform"]["state"] == "COMPLETE"
+    assert components[killed_in]["state"] == "COMPLETE"
     versions = [p for p in (out / "serving" / "chicago-taxi").iterdir()
                 if not p.name.startswith(".")]
     assert len(versions) == 1 and (versions[0] / "saved_model.pb").is_file()

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 ALL_COMPONENTS = {
     "CsvExampleGen", "StatisticsGen", "SchemaGen", "CuratedSchemaImporter",
-    "ExampleValidator", "AnomalyGate", "Transform", "Trainer",
+    "ExampleValidator", "DriftSkewCheck", "AnomalyGate", "Transform", "Trainer",
     "latest_blessed_model_resolver", "Evaluator", "Pusher"}
 
 
@@ -38,6 +38,17 @@ def test_the_gate_recorded_both_splits(small_run):
         "examples_per_split"]
     assert counts["train"] + counts["eval"] == 2683
     assert counts["eval"] > 0.1 * counts["train"]
+
+
+def test_the_newest_span_was_compared_with_the_one_before(small_run):
+    _, result, components = small_run
+    assert result.data_checks == {
+        "span_drift": "span 2014-07-01 (1303 examples) against span 2014-04-01 (1380)",
+        "serving_skew": "not checked: no serving sample given",
+        "quarantine": "CsvExampleGen: 0 of 2683 rows"}
+    spans = components["DriftSkewCheck"]["outputs"]["span_statistics"][0]
+    assert spans["properties"]["split_names"] == '["2014-04-01", "2014-07-01"]'
+    assert result.accepted_anomalies == []
 
 
 def test_model_is_blessed_and_pushed(small_run):

@@ -181,3 +181,39 @@ def test_cli_stops_before_tfx_with_exit_3(data_root, tmp_path):
     assert f"{_file(data_root)}:5: 19 fields, expected 18" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def _set_cell(path, line, column, value):
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[line - 1][rows[0].index(column)] = value
+    with path.open("w", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def test_a_cell_of_the_wrong_type_names_line_and_column(data_root):
+    _set_cell(_file(data_root), 4, "fare", "N/A")
+    _set_cell(_file(data_root), 6, "trip_seconds", "1.5")
+    assert _problems(data_root) == [
+        f"{_file(data_root)}:4: fare='N/A' is not a number",
+        f"{_file(data_root)}:6: trip_seconds='1.5' is not an integer"]
+
+
+def test_nan_and_inf_parse_as_numbers_for_the_schema_to_judge(data_root):
+    _set_cell(_file(data_root), 4, "fare", "NaN")
+    _set_cell(_file(data_root), 5, "trip_miles", "inf")
+    assert check_trips(data_root, datasets.ALL_QUARTERS_PATTERN).rows == 2683
+
+
+def test_unparsable_rows_within_the_quarantine_limit_are_a_warning(data_root):
+    _set_cell(_file(data_root), 4, "fare", "N/A")
+    _replace_line(_file(data_root, QUARTERS[1]), 5, lambda line: line + b",extra")
+    summary = check_trips(data_root, datasets.ALL_QUARTERS_PATTERN,
+                          max_quarantined_fraction=0.001)
+    assert summary.rows == 2681
+    assert summary.warnings[0] == (
+        f"2 of 2683 row(s) cannot be parsed and will be quarantined (limit 0.10%), "
+        f"e.g. {_file(data_root)}:4: fare='N/A' is not a number")
+    with pytest.raises(InputError):  # 2 of 2683 is over 0.05%.
+        check_trips(data_root, datasets.ALL_QUARTERS_PATTERN,
+                    max_quarantined_fraction=0.0005)

@@ -1,0 +1,64 @@
+"""QuarantiningCsvExampleGen: CsvExampleGen with spec-typed columns and a
+quarantine artifact for unparsable rows."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from tfx import types
+from tfx.components.example_gen import utils
+from tfx.components.example_gen.component import FileBasedExampleGen
+from tfx.dsl.components.base import base_beam_component, executor_spec
+from tfx.proto import example_gen_pb2
+from tfx.types import standard_artifacts, standard_component_specs
+from tfx.types.component_spec import ChannelParameter, ExecutionParameter
+
+from components.csv_ingest import executor
+
+
+class QuarantinedRows(types.Artifact):
+    """CSV rows that could not be parsed, as file,line,problem,record."""
+
+    # Kubeflow needs "<namespace>.<Name>" for custom artifact types.
+    TYPE_NAME = "taxi.QuarantinedRows"
+
+
+class QuarantiningCsvExampleGenSpec(standard_component_specs.FileBasedExampleGenSpec):
+    PARAMETERS = {
+        **standard_component_specs.FileBasedExampleGenSpec.PARAMETERS,
+        executor.MAX_QUARANTINED_FRACTION_KEY: ExecutionParameter(type=float),
+    }
+    OUTPUTS = {
+        **standard_component_specs.FileBasedExampleGenSpec.OUTPUTS,
+        executor.QUARANTINE_KEY: ChannelParameter(type=QuarantinedRows),
+    }
+
+
+class QuarantiningCsvExampleGen(FileBasedExampleGen):
+    """Reads CSVs like CsvExampleGen (same driver, spans and splits), but
+    types every column by the feature spec and quarantines unparsable rows,
+    failing the run when they are more than `max_quarantined_fraction`."""
+
+    SPEC_CLASS = QuarantiningCsvExampleGenSpec
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
+
+    def __init__(self, input_base, input_config: example_gen_pb2.Input,
+                 output_config: Optional[example_gen_pb2.Output] = None,
+                 max_quarantined_fraction: float = 0.0):
+        if not 0.0 <= max_quarantined_fraction < 1.0:
+            raise ValueError(f"max_quarantined_fraction must be in [0, 1), got "
+                             f"{max_quarantined_fraction}")
+        spec = QuarantiningCsvExampleGenSpec(
+            input_base=input_base,
+            input_config=input_config,
+            output_config=(output_config if output_config is not None
+                           else utils.make_default_output_config(input_config)),
+            custom_config=None,
+            range_config=None,
+            output_data_format=example_gen_pb2.FORMAT_TF_EXAMPLE,
+            output_file_format=example_gen_pb2.FORMAT_TFRECORDS_GZIP,
+            max_quarantined_fraction=max_quarantined_fraction,
+            examples=types.Channel(type=standard_artifacts.Examples),
+            quarantine=types.Channel(type=QuarantinedRows))
+        # FileBasedExampleGen.__init__ would build its own spec, without ours.
+        base_beam_component.BaseBeamComponent.__init__(self, spec=spec)

@@ -1,0 +1,190 @@
+"""QuarantiningCsvExampleGen executor: CSV rows to tf.Examples typed by the
+feature spec, with unparsable rows set aside instead of failing the run.
+
+Each file is read in order (quoted fields may span lines, as in
+CsvExampleGen). A row that is not UTF-8, has the wrong number of fields, or
+has a cell that does not parse as its column's type goes to the quarantine
+artifact as `file,line,problem,record`. After the Beam job, the run fails
+with the first rows listed if the quarantined share exceeds
+`max_quarantined_fraction` (default 0: any unparsable row fails the run).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from typing import Any, Dict, Iterable, List
+
+import apache_beam as beam
+import tensorflow as tf
+from tfx import types
+from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenExecutor
+from tfx.dsl.io import fileio
+from tfx.types import artifact_utils, standard_component_specs
+from tfx.utils import io_utils
+
+from components.csv_rows import Record, column_types, read_records, row_problem
+from components.features import RawType
+
+QUARANTINE_KEY = "quarantine"
+MAX_QUARANTINED_FRACTION_KEY = "max_quarantined_fraction"
+QUARANTINE_FILE = "quarantined_rows.csv"
+SUMMARY_FILE = "summary.json"
+QUARANTINE_HEADER = "file,line,problem,record"
+MAX_LISTED = 10
+# Hands the quarantine artifact's location to the Beam transform.
+_QUARANTINE_URI = "_quarantine_uri"
+_QUARANTINED = "quarantined"
+
+
+class QuarantineLimitError(RuntimeError):
+    """More rows were unparsable than the configured limit allows."""
+
+    def __init__(self, quarantined: int, rows: int, limit: float,
+                 listed: List[str], path: str):
+        self.quarantined, self.rows = quarantined, rows
+        lines = "\n".join(f"  - {line}" for line in listed)
+        more = (f"\n  ... and {quarantined - len(listed)} more"
+                if quarantined > len(listed) else "")
+        super().__init__(
+            f"{quarantined} of {rows} row(s) ({quarantined / rows:.2%}) could not "
+            f"be parsed, over the quarantine limit of {limit:.2%}; nothing was "
+            f"ingested:\n{lines}{more}\nAll of them are in {path}.")
+
+
+def _header(path: str) -> List[str]:
+    with fileio.open(path, "rb") as handle:
+        first = next(read_records([handle.readline()]), None)
+    if first is None or first.fields is None:
+        raise ValueError(f"{path}:1: no readable header"
+                         + (f" ({first.problem})" if first and first.problem else ""))
+    return first.fields
+
+
+def _feature(raw_type: RawType, cell: str) -> tf.train.Feature:
+    """An empty cell is a feature without values, as in CsvExampleGen."""
+    if raw_type == RawType.INT:
+        return tf.train.Feature(int64_list=tf.train.Int64List(
+            value=[int(cell)] if cell else []))
+    if raw_type == RawType.FLOAT:
+        return tf.train.Feature(float_list=tf.train.FloatList(
+            value=[float(cell)] if cell else []))
+    return tf.train.Feature(bytes_list=tf.train.BytesList(
+        value=[cell.encode("utf-8")] if cell else []))
+
+
+class _ReadRows(beam.DoFn):
+    """One file's rows: tf.Examples, or (file, line, problem, record) to quarantine."""
+
+    def __init__(self, header: List[str], types: Dict[str, RawType]):
+        self._header = header
+        self._types = types
+
+    def process(self, path: str) -> Iterable[Any]:
+        with fileio.open(path, "rb") as handle:
+            records = read_records(handle)
+            next(records)  # The header, checked before the job.
+            for record in records:
+                yield from self._row(path, record)
+
+    def _row(self, path: str, record: Record) -> Iterable[Any]:
+        if record.fields == []:  # A blank line.
+            return
+        problem = record.problem or row_problem(self._header, self._types,
+                                                record.fields)
+        if problem:
+            yield beam.pvalue.TaggedOutput(
+                _QUARANTINED, (path, record.line, problem, record.text.rstrip("\r\n")))
+            return
+        yield tf.train.Example(features=tf.train.Features(feature={
+            name: _feature(self._types[name], cell)
+            for name, cell in zip(self._header, record.fields)}))
+
+
+def _csv_line(row) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(row)
+    return buffer.getvalue()
+
+
+@beam.ptransform_fn
+@beam.typehints.with_input_types(beam.Pipeline)
+@beam.typehints.with_output_types(tf.train.Example)
+def _TypedCsvToExample(pipeline: beam.Pipeline, exec_properties: Dict[str, Any],
+                       split_pattern: str) -> beam.pvalue.PCollection:
+    pattern = os.path.join(exec_properties[standard_component_specs.INPUT_BASE_KEY],
+                           split_pattern)
+    files = sorted(fileio.glob(pattern))
+    if not files:
+        raise RuntimeError(f"no files match {pattern}")
+    header = _header(files[0])
+    for path in files[1:]:
+        if _header(path) != header:
+            raise ValueError(f"{path}:1: header differs from {files[0]}'s")
+    try:
+        types = column_types(header)
+    except KeyError as error:
+        raise ValueError(f"{files[0]}:1: {error.args[0]}") from error
+
+    rows = (pipeline | "Files" >> beam.Create(files)
+            | "ReadRows" >> beam.ParDo(_ReadRows(header, types)).with_outputs(
+                _QUARANTINED, main="examples"))
+    target = os.path.join(exec_properties[_QUARANTINE_URI],
+                          re.sub(r"\W+", "_", split_pattern).strip("_"))
+    _ = (rows[_QUARANTINED] | "ToCsv" >> beam.Map(_csv_line)
+         | "WriteQuarantine" >> beam.io.WriteToText(
+             os.path.join(target, QUARANTINE_FILE), shard_name_template="",
+             header=QUARANTINE_HEADER))
+    counts = {name: beam.pvalue.AsSingleton(
+                  rows[tag] | f"Count[{name}]" >> beam.combiners.Count.Globally())
+              for name, tag in (("examples", "examples"), ("quarantined", _QUARANTINED))}
+    _ = (pipeline | "Once" >> beam.Create([None])
+         | "Summary" >> beam.Map(lambda _, **n: json.dumps(n), **counts)
+         | "WriteSummary" >> beam.io.WriteToText(
+             os.path.join(target, SUMMARY_FILE), shard_name_template=""))
+    return rows.examples
+
+
+def _first_quarantined(paths: List[str]) -> List[str]:
+    listed = []
+    for path in paths:
+        with fileio.open(path, "r") as handle:
+            for file, line, problem, _ in csv.reader(list(handle)[1:]):
+                listed.append(f"{file}:{line}: {problem}")
+    return sorted(listed, key=_file_line)[:MAX_LISTED]
+
+
+def _file_line(entry: str):
+    file, line, _ = entry.split(":", 2)
+    return file, int(line)
+
+
+class Executor(BaseExampleGenExecutor):
+    """Typed CSV ingestion with a quarantine for unparsable rows."""
+
+    def GetInputSourceToExamplePTransform(self) -> beam.PTransform:
+        return _TypedCsvToExample
+
+    def Do(self, input_dict: Dict[str, List[types.Artifact]],
+           output_dict: Dict[str, List[types.Artifact]],
+           exec_properties: Dict[str, Any]) -> None:
+        quarantine = artifact_utils.get_single_instance(output_dict[QUARANTINE_KEY])
+        super().Do(input_dict, output_dict,
+                   {**exec_properties, _QUARANTINE_URI: quarantine.uri})
+        examples = quarantined = 0
+        for path in fileio.glob(os.path.join(quarantine.uri, "*", SUMMARY_FILE)):
+            summary = json.loads(io_utils.read_string_file(path))
+            examples += summary["examples"]
+            quarantined += summary["quarantined"]
+        rows = examples + quarantined
+        quarantine.set_int_custom_property("rows", rows)
+        quarantine.set_int_custom_property("quarantined_rows", quarantined)
+        limit = float(exec_properties.get(MAX_QUARANTINED_FRACTION_KEY) or 0.0)
+        if quarantined and quarantined > limit * rows:
+            files = fileio.glob(os.path.join(quarantine.uri, "*", QUARANTINE_FILE))
+            raise QuarantineLimitError(quarantined, rows, limit,
+                                       _first_quarantined(files),
+                                       ", ".join(sorted(files)))
