@@ -118,6 +118,12 @@ class RawFeature:
         return not isinstance(self.encoding, LabelSource)
 
     @property
+    def must_have_values(self) -> bool:
+        """Read by the model or the label: empty in every row of a split
+        means a broken export, so the gate stops the run."""
+        return not isinstance(self.encoding, Unused)
+
+    @property
     def drift_monitored(self) -> bool:
         """Compared span to span and training to serving (thresholds in the
         curated schema): model inputs and the label source. The start time

@@ -13,15 +13,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
-from tensorflow_metadata.proto.v0 import anomalies_pb2
+from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 from tfx import types
 from tfx.components.example_validator import executor as validator_executor
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
+from components import features
 from components.accepted_anomalies import DATASET, AcceptedAnomaly, from_json
 
 STATISTICS_KEY = "statistics"
@@ -88,10 +89,26 @@ def describe_anomalies(split: str, anomalies: anomalies_pb2.Anomalies) -> List[F
     return found
 
 
+def valueless_features(dataset: statistics_pb2.DatasetFeatureStatistics,
+                       names: Iterable[str]) -> List[str]:
+    """Of `names`, the features present in the statistics without a single
+    value. The schema lets a cell be empty, so it cannot see a column that
+    is empty in every row (a column missing altogether it does see)."""
+    values = {}
+    for feature in dataset.features:
+        kind = feature.WhichOneof("stats")
+        if kind in ("num_stats", "string_stats", "bytes_stats"):
+            values[feature.path.step[0] if feature.path.step else feature.name] = \
+                getattr(feature, kind).common_stats.tot_num_values
+    return [name for name in names if values.get(name, 1) == 0]
+
+
 def find_problems(examples_per_split: Mapping[str, int],
-                  anomalies_per_split: Mapping[str, anomalies_pb2.Anomalies]
+                  anomalies_per_split: Mapping[str, anomalies_pb2.Anomalies],
+                  valueless_per_split: Mapping[str, List[str]] = {}
                   ) -> List[Finding]:
-    """Every reason to stop: empty splits, unvalidated splits, anomalies.
+    """Every reason to stop: empty splits, unvalidated splits, features
+    without values, anomalies.
 
     `anomalies_per_split` may hold more splits than the examples (the
     drift and skew checks); each of those is reported the same way.
@@ -102,6 +119,9 @@ def find_problems(examples_per_split: Mapping[str, int],
             problems.append(Finding(split, "no examples"))
         if split not in anomalies_per_split:
             problems.append(Finding(split, "not validated by ExampleValidator"))
+        problems += [Finding(split, "no values: the column is empty in every row",
+                             feature, "FEATURE_TYPE_NO_VALUES")
+                     for feature in valueless_per_split.get(split, [])]
     for split, anomalies in sorted(anomalies_per_split.items()):
         problems.extend(describe_anomalies(split, anomalies))
     return problems
@@ -120,14 +140,13 @@ def apply_accepted(problems: List[Finding], accepted: Tuple[AcceptedAnomaly, ...
     return left, taken
 
 
-def _examples_per_split(statistics: types.Artifact) -> Dict[str, int]:
+def _statistics_per_split(statistics: types.Artifact
+                          ) -> Dict[str, statistics_pb2.DatasetFeatureStatistics]:
     from tfx.components.statistics_gen import stats_artifact_utils
 
-    counts = {}
-    for split in artifact_utils.decode_split_names(statistics.split_names):
-        datasets = stats_artifact_utils.load_statistics(statistics, split).proto()
-        counts[split] = sum(dataset.num_examples for dataset in datasets.datasets)
-    return counts
+    return {split: stats_artifact_utils.load_statistics(statistics, split)
+            .proto().datasets[0]
+            for split in artifact_utils.decode_split_names(statistics.split_names)}
 
 
 def _anomalies_per_split(anomalies: types.Artifact) -> Dict[str, anomalies_pb2.Anomalies]:
@@ -155,10 +174,14 @@ class Executor(base_executor.BaseExecutor):
             anomalies.update(_anomalies_per_split(drift))
             checks = {name: drift.get_string_custom_property(name)
                       for name in CHECK_PROPERTIES}
-        examples_per_split = _examples_per_split(statistics)
+        datasets = _statistics_per_split(statistics)
+        examples_per_split = {split: int(d.num_examples) for split, d in datasets.items()}
+        must_have_values = [f.name for f in features.RAW_FEATURES if f.must_have_values]
+        valueless = {split: valueless_features(d, must_have_values)
+                     for split, d in datasets.items()}
         accepted = from_json(exec_properties.get(ACCEPTED_ANOMALIES_KEY))
         problems, taken = apply_accepted(
-            find_problems(examples_per_split, anomalies), accepted)
+            find_problems(examples_per_split, anomalies, valueless), accepted)
         if problems:
             raise DataValidationError(problems)
         summary = {"passed": True, "examples_per_split": examples_per_split,

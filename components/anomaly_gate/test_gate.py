@@ -65,6 +65,28 @@ def test_dataset_level_anomaly_is_reported():
         "expected. [dataset:COMPARATOR_LOW_NUM_EXAMPLES]"]
 
 
+def _dataset(values_per_feature):
+    dataset = statistics_pb2.DatasetFeatureStatistics(num_examples=10)
+    for name, values in values_per_feature.items():
+        feature = dataset.features.add()
+        feature.path.step.append(name)
+        feature.string_stats.common_stats.num_non_missing = 10
+        feature.string_stats.common_stats.tot_num_values = values
+    return dataset
+
+
+def test_a_column_empty_in_every_row_is_found():
+    dataset = _dataset({"company": 0, "payment_type": 10, "pickup_census_tract": 0})
+    # Only the features asked about; one missing altogether is the schema's job.
+    assert executor.valueless_features(
+        dataset, ["company", "payment_type", "fare"]) == ["company"]
+    problems = find_problems({"train": 10}, {"train": _anomalies()},
+                             {"train": ["company"]})
+    assert _texts(problems) == [
+        "split 'train', feature 'company': no values: the column is empty in every "
+        "row [company:FEATURE_TYPE_NO_VALUES]"]
+
+
 def test_accepted_anomaly_passes_and_is_reported():
     problems = find_problems({"train": 10}, {"train": _anomalies("fare")})
     left, taken = apply_accepted(
