@@ -80,7 +80,7 @@ def test_full_run_meets_the_quality_bar(tmp_path):
 
     result = _cli("run", "--output-dir", str(tmp_path))
     assert result.returncode == cli.EXIT_OK, result.stdout + result.stderr
-    assert "[11/11] Pusher ... done" in result.stderr
+    assert "[12/12] Pusher ... done" in result.stderr
     summary = evaluation_summary(PipelineConfig(output_dir=tmp_path))
     assert summary["blessed"]
     assert summary["metrics"]["auc"] >= 0.93
@@ -130,3 +130,49 @@ def test_a_killed_run_leaves_no_stale_lock(tmp_path):
     holder.wait()
     with run_lock(tmp_path):
         pass
+
+
+def _serving_sample(folder, quarter="2014-10-01"):
+    """A quarter the model did not train on, as requests: no tips column."""
+    import csv
+
+    from pipeline import datasets
+
+    folder.mkdir()
+    with (REPO_ROOT / "data" / "trips" / quarter / datasets.QUARTER_FILE).open(
+            newline="") as handle:
+        rows = list(csv.reader(handle))
+    tips = rows[0].index("tips")
+    with (folder / "requests.csv").open("w", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(
+            [row[:tips] + row[tips + 1:] for row in rows])
+    return folder
+
+
+@pytest.mark.slow
+def test_two_runs_on_different_output_dirs_at_once(tmp_path):
+    """Both finish and push; one also quarantines a bad row and checks skew."""
+    from tests.conftest import slice_of_data
+
+    plain = slice_of_data(tmp_path / "plain")
+    with_bad_row = slice_of_data(tmp_path / "bad", edit=("fare", "N/A"))
+    serving = _serving_sample(tmp_path / "serving")
+    command = [sys.executable, "-m", "pipeline", "run"]
+    runs = [subprocess.Popen(
+        command + ["--data-root", str(data), "--output-dir", str(tmp_path / out), *extra],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for data, out, extra in (
+            (plain, "out-a", []),
+            (with_bad_row, "out-b", ["--max-quarantined", "0.001",
+                                     "--serving-sample", str(serving)]))]
+    (a_out, a_err), (b_out, b_err) = (run.communicate(timeout=1800) for run in runs)
+    assert [run.returncode for run in runs] == [cli.EXIT_OK] * 2, a_err + b_err
+    for out, stdout in (("out-a", a_out), ("out-b", b_out)):
+        assert f"pushed to {(tmp_path / out).resolve()}/serving/chicago-taxi/" in stdout
+    assert "Serving skew: not checked: no serving sample given" in a_out
+    assert "Quarantine: CsvExampleGen: 0 of 2683 rows\n" in a_out
+    assert "Serving skew: training against a serving sample of 1231 requests" in b_out
+    assert ("Quarantine: CsvExampleGen: 1 of 2683 rows, in "
+            f"{(tmp_path / 'out-b').resolve()}/pipeline/CsvExampleGen/quarantine/") in b_out
+    assert "ServingExampleGen: 0 of 1231 rows" in b_out
+    assert "1 of 2683 row(s) cannot be parsed and will be quarantined" in b_err
