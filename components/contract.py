@@ -1,4 +1,6 @@
-"""The exported model's serving contract, shared by Trainer, Evaluator and clients.
+"""Names shared between components and what reads their outputs: the
+exported model's serving contract (Trainer, Evaluator, clients) and the
+splits of DriftSkewCheck's anomalies (AnomalyGate, the report).
 
 Light on purpose (no TensorFlow), so the pipeline wiring and serving tools
 can read it cheaply.
@@ -11,3 +13,8 @@ SERVING_SIGNATURE = "serving_default"
 # Takes serialized raw tf.Examples (label included); returns transformed features.
 TRANSFORM_SIGNATURE = "transform_features"
 PROBABILITY_OUTPUT = f"{features.LABEL.name}_probability"
+
+# Splits of DriftSkewCheck's anomalies artifact, read by the gate and the report.
+DRIFT_SPLIT = "span_drift"
+SERVING_SCHEMA_SPLIT = "serving_sample"
+SKEW_SPLIT = "serving_skew"

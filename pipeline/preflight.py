@@ -72,7 +72,7 @@ def _header_problems(path: Path, header: List[str], scan: _Scan) -> List[str]:
     if (not problems and scan.first_header is not None
             and header != scan.first_header):
         problems.append(f"{path}:1: columns in another order than in "
-                        f"{scan.first_file}; CsvExampleGen reads every file "
+                        f"{scan.first_file}; ExampleGen reads every file "
                         f"with the first file's header")
     return problems
 
@@ -113,8 +113,8 @@ def _check_file(path: Path, scan: _Scan) -> List[str]:
 
 def _column_types(header: List[str]):
     """The spec's type per column; unknown columns (already reported) as text."""
-    from components.features import RawType, raw_feature_names
     from components.csv_rows import column_types
+    from components.features import RawType, raw_feature_names
 
     known = [name for name in header if name in raw_feature_names()]
     return {**{name: RawType.BYTES for name in header}, **column_types(known)}

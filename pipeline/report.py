@@ -178,11 +178,14 @@ def _anomaly_lines(anomalies_by_split: Mapping[str, anomalies_pb2.Anomalies]
 def build_report(stats_by_split: Mapping[str, statistics_pb2.DatasetFeatureStatisticsList],
                  anomalies_by_split: Mapping[str, anomalies_pb2.Anomalies] = {},
                  spans: Optional[Dict] = None,
-                 sensitive: Iterable[str] = (), title: str = "Statistics") -> Dict:
+                 sensitive: Iterable[str] = (), title: str = "Statistics",
+                 gate_drift: Mapping[str, Tuple[str, float, float]] = {}) -> Dict:
     """The report's content as a plain dict, from any TFDV statistics.
 
     `spans`, when given, is {"current": (span, stats_list), "previous": (span,
     stats_list)}: each feature gets a drift score between them.
+    `gate_drift` maps a feature to (measure, value, threshold) as TFDV's
+    comparator measured it for the gate; it replaces the report's own score.
     """
     sensitive = set(sensitive)
     datasets = {split: stats.datasets[0] for split, stats in stats_by_split.items()}
@@ -200,13 +203,18 @@ def build_report(stats_by_split: Mapping[str, statistics_pb2.DatasetFeatureStati
                                       name in sensitive)
                      for split, d in datasets.items() if name in _features(d)}
         measured = drift_pairs.get(name)
+        drift_entry = ({"measure": measured[0], "score": measured[1]}
+                       if measured else None)
+        if name in gate_drift:
+            measure, score, threshold = gate_drift[name]
+            drift_entry = {"measure": measure, "score": score, "threshold": threshold}
         features.append({
             "name": name,
             "kind": next(iter(per_split.values()))["kind"],
             "sensitive": name in sensitive,
             "splits": per_split,
             "missing_pct": max(s["missing_pct"] for s in per_split.values()),
-            "drift": {"measure": measured[0], "score": measured[1]} if measured else None,
+            "drift": drift_entry,
             "anomalies": anomaly_lines.get(name, []),
         })
     return {
@@ -309,6 +317,8 @@ def _card(feature: Dict) -> str:
     drift = feature["drift"]
     drift_text = (f'{drift["measure"]} {drift["score"]:.4f}' if drift
                   else "no previous span")
+    if drift and "threshold" in drift:
+        drift_text += f' (the gate stops at {drift["threshold"]:g})'
     anomalies = "".join(f"<li>{html.escape(line)}</li>" for line in feature["anomalies"])
     badges = (('<span class="badge anomaly">anomaly</span>' if anomalies else "")
               + ('<span class="badge sensitive">sensitive</span>'

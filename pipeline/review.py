@@ -9,6 +9,7 @@ from typing import Dict, Optional, Tuple
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 
 from components import features
+from components.contract import DRIFT_SPLIT
 from pipeline import report
 from pipeline.config import PipelineConfig
 from pipeline.metadata import latest_outputs
@@ -48,6 +49,22 @@ def _span_pair(components: Dict) -> Optional[Dict]:
             "previous": (spans[-2], _statistics(by_span, spans[-2]))}
 
 
+_MEASURES = {"JENSEN_SHANNON_DIVERGENCE": "Jensen-Shannon (TFDV)",
+             "L_INFTY": "L-infinity (TFDV)",
+             "NORMALIZED_ABSOLUTE_DIFFERENCE": "normalized difference (TFDV)"}
+
+
+def gate_drift(anomalies: anomalies_pb2.Anomalies) -> Dict[str, Tuple[str, float, float]]:
+    """What TFDV's drift comparators measured per feature, as the gate saw it."""
+    measured = {}
+    for info in anomalies.drift_skew_info:
+        for measurement in info.drift_measurements:
+            kind = anomalies_pb2.DriftSkewInfo.Measurement.Type.Name(measurement.type)
+            measured[info.path.step[0]] = (_MEASURES.get(kind, kind), measurement.value,
+                                           measurement.threshold)
+    return measured
+
+
 def default_report_path(output_dir: Path) -> Path:
     return output_dir / "report" / REPORT_FILE
 
@@ -66,9 +83,11 @@ def write_review(output_dir: Path, pipeline_name: str,
             anomalies = components[component]["outputs"]["anomalies"][0]
             anomalies_by_split.update({split: _anomalies(anomalies, split)
                                        for split in _split_names(anomalies)})
+    drift_split = anomalies_by_split.get(DRIFT_SPLIT)
     content = report.build_report(
         stats_by_split, anomalies_by_split,
         spans=_span_pair(components),
+        gate_drift=gate_drift(drift_split) if drift_split else {},
         sensitive=[f.name for f in features.RAW_FEATURES if f.sensitive],
         title=f"{pipeline_name}: data statistics "
               f"({components['StatisticsGen']['finished_at']})")

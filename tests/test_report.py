@@ -80,6 +80,19 @@ def test_same_span_twice_has_no_drift(statistics):
     assert [f["drift"]["score"] for f in content["features"]] == pytest.approx([0, 0, 0])
 
 
+def test_the_gates_measure_replaces_the_reports_own(statistics):
+    content = report.build_report(
+        statistics, spans={"current": (1, statistics["eval"]),
+                           "previous": (0, statistics["train"])},
+        gate_drift={"colour": ("L-infinity (TFDV)", 0.25, 0.2)})
+    by_name = {f["name"]: f for f in content["features"]}
+    assert by_name["colour"]["drift"] == {"measure": "L-infinity (TFDV)",
+                                          "score": 0.25, "threshold": 0.2}
+    assert "threshold" not in by_name["weight_kg"]["drift"]
+    assert "span drift: L-infinity (TFDV) 0.2500 (the gate stops at 0.2)" in \
+        report.render_html(content)
+
+
 def test_missing_counts_empty_values_as_missing(statistics, frames):
     content = report.build_report(statistics)
     weight = next(f for f in content["features"] if f["name"] == "weight_kg")

@@ -28,6 +28,16 @@ def test_report_has_a_card_per_raw_feature_and_no_anomalies(review):
     assert "examples: train " in text and ", eval " in text
 
 
+def test_span_drift_is_tfdvs_measure_with_the_gates_threshold(review):
+    report, _ = review
+    text = report.read_text()
+    assert "span 2014-07-01 against span 2014-04-01" in text
+    # payment_type's comparator in schema/schema.pbtxt stops at 0.15.
+    card = re.search(r'data-name="payment_type".*?</section>', text, re.S).group(0)
+    assert re.search(r"span drift: L-infinity \(TFDV\) 0\.\d{4} \(the gate stops at "
+                     r"0\.15\)", card), card[-400:]
+
+
 def test_sensitive_census_tracts_show_no_raw_values(review):
     report, _ = review
     assert not re.search(r"17031\d{6}|1\.703\d*e\+10|17,031,\d{3},\d{3}", report.read_text())

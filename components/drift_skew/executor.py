@@ -32,6 +32,7 @@ from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
 from components import features
+from components.contract import DRIFT_SPLIT, SERVING_SCHEMA_SPLIT, SKEW_SPLIT
 from components.spans import quarter_starts
 
 EXAMPLES_KEY = "examples"
@@ -40,9 +41,6 @@ SERVING_EXAMPLES_KEY = "serving_examples"
 SPAN_STATISTICS_KEY = "span_statistics"
 ANOMALIES_KEY = "anomalies"
 
-DRIFT_SPLIT = "span_drift"
-SERVING_SCHEMA_SPLIT = "serving_sample"
-SKEW_SPLIT = "serving_skew"
 STATISTICS_FILE = "FeatureStats.pb"
 
 # TFDV's slice holding every example.
