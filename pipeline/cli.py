@@ -67,6 +67,21 @@ def _accepted_anomaly(text: str):
         raise argparse.ArgumentTypeError(str(error))
 
 
+def _add_data_gate_options(parser: argparse.ArgumentParser) -> None:
+    """How much bad input a run tolerates: the same for local and Kubeflow runs."""
+    parser.add_argument(
+        "--accept-anomaly", action="append", default=[], metavar="FEATURE:TYPE",
+        type=_accepted_anomaly,
+        help="let one reviewed anomaly pass the gate, as the gate's message "
+             "names it (e.g. company:COMPARATOR_L_INFTY_HIGH); repeatable; "
+             "recorded in ML Metadata")
+    parser.add_argument(
+        "--max-quarantined", type=_fraction, default=0.0, metavar="FRACTION",
+        help="share of unparsable CSV rows (wrong field count, not UTF-8, a cell "
+             "not of its column's type) to set aside in a quarantine artifact "
+             "instead of failing, e.g. 0.001; default 0: fail on the first one")
+
+
 def _add_output_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output-dir", type=Path, default=Path(config_module.DEFAULT_OUTPUT_DIR),
@@ -120,17 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder of CSVs of serving requests (every column but tips); the "
              "run checks them against the SERVING schema and for skew against "
              "the training data")
-    run.add_argument(
-        "--accept-anomaly", action="append", default=[], metavar="FEATURE:TYPE",
-        type=_accepted_anomaly,
-        help="let one reviewed anomaly pass the gate, as the gate's message "
-             "names it (e.g. company:COMPARATOR_L_INFTY_HIGH); repeatable; "
-             "recorded in ML Metadata")
-    run.add_argument(
-        "--max-quarantined", type=_fraction, default=0.0, metavar="FRACTION",
-        help="share of unparsable CSV rows (wrong field count, not UTF-8, a cell "
-             "not of its column's type) to set aside in a quarantine artifact "
-             "instead of failing, e.g. 0.001; default 0: fail on the first one")
+    _add_data_gate_options(run)
     run.add_argument("--verbose", action="store_true",
                      help="show the full TFX/Beam/TensorFlow log on the terminal "
                           "and stack traces on errors")
@@ -195,6 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--beam-arg", action="append", default=[], metavar="ARG",
         help="Beam option for the cluster's runs, repeatable, written with '=', "
              "e.g. --beam-arg=--runner=DataflowRunner; credentials are refused")
+    export.add_argument("--serving-sample", metavar="URI", default=None,
+                        help="folder of serving-request CSVs to check for skew "
+                             "(default: no skew check)")
+    _add_data_gate_options(export)
     export.add_argument(
         "--train-steps", type=_positive_int,
         default=config_module.PipelineConfig.train_steps,
@@ -373,7 +382,10 @@ def _command_export_kubeflow(args: argparse.Namespace) -> int:
         config = kubeflow.kubeflow_config(
             pipeline_root=args.pipeline_root,
             data_root=args.data_root or kubeflow.IMAGE_DATA_ROOT,
-            beam_args=tuple(args.beam_arg), train_steps=args.train_steps)
+            beam_args=tuple(args.beam_arg), train_steps=args.train_steps,
+            serving_data_root=args.serving_sample,
+            accepted_anomalies=tuple(args.accept_anomaly),
+            max_quarantined_fraction=args.max_quarantined)
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         output = kubeflow.export(config, args.image, args.output)
     except kubeflow.ExportError as error:

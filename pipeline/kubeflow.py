@@ -62,11 +62,15 @@ def _check_location(kind: str, location: str) -> None:
 
 
 def kubeflow_config(pipeline_root: str, data_root: str = IMAGE_DATA_ROOT,
-                    beam_args: Tuple[str, ...] = (), train_steps: Optional[int] = None
-                    ) -> PipelineConfig:
+                    beam_args: Tuple[str, ...] = (), train_steps: Optional[int] = None,
+                    serving_data_root: Optional[str] = None,
+                    accepted_anomalies: Tuple = (),
+                    max_quarantined_fraction: float = 0.0) -> PipelineConfig:
     """The run config as the cluster sees it: URIs, and paths inside the image."""
     _check_location("pipeline root", pipeline_root)
     _check_location("data root", data_root)
+    if serving_data_root is not None:
+        _check_location("serving sample", serving_data_root)
     check_no_credentials(beam_args)
     defaults = PipelineConfig()
     return PipelineConfig(
@@ -75,7 +79,10 @@ def kubeflow_config(pipeline_root: str, data_root: str = IMAGE_DATA_ROOT,
         pipeline_root_override=pipeline_root,
         schema_path=IMAGE_SCHEMA,
         train_steps=train_steps or defaults.train_steps,
-        beam_args=defaults.beam_args + tuple(beam_args))
+        beam_args=defaults.beam_args + tuple(beam_args),
+        serving_data_root=serving_data_root,
+        accepted_anomalies=accepted_anomalies,
+        max_quarantined_fraction=max_quarantined_fraction)
 
 
 def compile_job(config: PipelineConfig, image: str) -> Dict[str, Any]:

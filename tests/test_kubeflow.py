@@ -216,7 +216,31 @@ def test_ordinary_beam_args_pass():
     assert config.beam_args[-1] == "--service_account_email=sa@p.iam"
 
 
+def test_serving_sample_overrides_and_quarantine_limit_reach_the_spec(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "export-kubeflow", "--image", IMAGE,
+         "--pipeline-root", PIPELINE_ROOT, "--output", "spec.yaml",
+         "--serving-sample", "gs://taxi-bucket/serving",
+         "--accept-anomaly", "company:COMPARATOR_L_INFTY_HIGH",
+         "--max-quarantined", "0.01"],
+        cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == cli.EXIT_OK, result.stderr
+    tasks = yaml.safe_load((tmp_path / "spec.yaml").read_text())["root"]["dag"]["tasks"]
+
+    def constant(task, name):
+        return tasks[task]["inputs"]["parameters"][name]["runtimeValue"]["constant"]
+
+    assert "ServingExampleGen" in tasks["DriftSkewCheck"]["dependentTasks"]
+    assert constant("ServingExampleGen", "input_base") == "gs://taxi-bucket/serving"
+    assert constant("AnomalyGate", "accepted_anomalies") == \
+        '["company:COMPARATOR_L_INFTY_HIGH"]'
+    for task in ("CsvExampleGen", "ServingExampleGen"):
+        assert constant(task, "max_quarantined_fraction") == 0.01
+
+
 @pytest.mark.parametrize("args, message", [
+    (["--output", "spec.yaml", "--accept-anomaly", "company"], "is not FEATURE:TYPE"),
+    (["--output", "spec.yaml", "--max-quarantined", "1.5"], "below 1"),
     (["--output", "spec.txt"], "must end in .yaml"),
     (["--output", "spec.yaml", "--beam-arg=--db_password=x"], "looks like a credential"),
     (["--output", "spec.yaml", "--data-root", "relative/dir"], "must be a URI"),
