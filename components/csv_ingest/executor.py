@@ -149,17 +149,13 @@ def _TypedCsvToExample(pipeline: beam.Pipeline, exec_properties: Dict[str, Any],
 
 
 def _first_quarantined(paths: List[str]) -> List[str]:
-    listed = []
+    rows = []
     for path in paths:
         with fileio.open(path, "r") as handle:
             for file, line, problem, _ in csv.reader(list(handle)[1:]):
-                listed.append(f"{file}:{line}: {problem}")
-    return sorted(listed, key=_file_line)[:MAX_LISTED]
-
-
-def _file_line(entry: str):
-    file, line, _ = entry.split(":", 2)
-    return file, int(line)
+                rows.append((file, int(line), problem))
+    return [f"{file}:{line}: {problem}"
+            for file, line, problem in sorted(rows)[:MAX_LISTED]]
 
 
 class Executor(BaseExampleGenExecutor):

@@ -148,3 +148,16 @@ def test_by_default_one_unparsable_row_fails_naming_it(tmp_path):
     assert message.startswith("1 of 1380 row(s) (0.07%) could not be parsed, over "
                               "the quarantine limit of 0.00%; nothing was ingested:")
     assert f"  - {path}:7: fare='N/A' is not a number" in message
+
+
+def test_quarantine_listing_sorts_by_file_and_line_even_for_uris(tmp_path):
+    from components.csv_ingest import executor
+
+    written = tmp_path / "quarantined_rows.csv"
+    written.write_text(
+        f"{executor.QUARANTINE_HEADER}\n"
+        'gs://b/2014/trips.csv,12,"fare=\'N/A\' is not a number","x,N/A"\n'
+        "gs://b/2014/trips.csv,3,2 fields expected 18,\"a,b\"\n")
+    assert executor._first_quarantined([str(written)]) == [
+        "gs://b/2014/trips.csv:3: 2 fields expected 18",
+        "gs://b/2014/trips.csv:12: fare='N/A' is not a number"]
