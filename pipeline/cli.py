@@ -28,7 +28,7 @@ EXIT_CODES_HELP = f"""exit codes:
   {EXIT_OK}  success
   {EXIT_FAILED}  a component failed (see the log file named in the message)
   {EXIT_USAGE}  bad arguments or input paths
-  {EXIT_DATA_INVALID}  the data is unreadable or broke the curated schema; nothing was trained
+  {EXIT_DATA_INVALID}  the data is unreadable, broke the curated schema or drifted; nothing was trained
   {EXIT_NOT_BLESSED}  the new model missed the evaluation thresholds; nothing was pushed
   {EXIT_BUSY}  another run is using the output dir; nothing was done
 """
