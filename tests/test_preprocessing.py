@@ -143,3 +143,33 @@ def test_civil_month_matches_the_calendar():
     epoch = datetime.date(1970, 1, 1)
     expected = [(epoch + datetime.timedelta(days=int(d))).month for d in days]
     np.testing.assert_array_equal(months, expected)
+
+
+def _serialized(row):
+    """A raw row as the serialized tf.Example a client would send."""
+    import tensorflow as tf
+
+    kinds = {features.RawType.INT: ("int64_list", tf.train.Int64List),
+             features.RawType.FLOAT: ("float_list", tf.train.FloatList),
+             features.RawType.BYTES: ("bytes_list", tf.train.BytesList)}
+    feature = {}
+    for name, values in row.items():
+        kind, values_class = kinds[features.raw_feature(name).raw_type]
+        feature[name] = tf.train.Feature(**{kind: values_class(value=values)})
+    return tf.train.Example(
+        features=tf.train.Features(feature=feature)).SerializeToString()
+
+
+def test_an_unseen_company_gets_an_out_of_vocabulary_id(transformed, curated_schema):
+    import tensorflow as tf
+    from tensorflow_transform.tf_metadata import schema_utils
+
+    _, transform_output = transformed
+    raw = tf.io.parse_example(
+        [_serialized(_row()), _serialized(_row(company=[b"Brand New Cab Co"]))],
+        schema_utils.schema_as_feature_spec(curated_schema).feature_spec)
+    company = transform_output.transform_features_layer()(raw)["company_id"].numpy()
+    buckets = transform_output.num_buckets_for_transformed_feature("company_id")
+    oov_buckets = features.raw_feature("company").encoding.oov_buckets
+    assert company[0] == 0  # Flash Cab, the most frequent.
+    assert buckets - oov_buckets <= company[1] < buckets
