@@ -18,3 +18,6 @@ PROBABILITY_OUTPUT = f"{features.LABEL.name}_probability"
 DRIFT_SPLIT = "span_drift"
 SERVING_SCHEMA_SPLIT = "serving_sample"
 SKEW_SPLIT = "serving_skew"
+# Properties of that artifact saying what was compared, which the gate records.
+SPAN_DRIFT_CHECK = "span_drift"
+SERVING_SKEW_CHECK = "serving_skew"

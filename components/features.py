@@ -217,6 +217,11 @@ TIME_PARTS = {"start_hour": 24, "start_weekday": 7, "start_month": 12}
 HOUR_CYCLE_FEATURES = ("start_hour_sin", "start_hour_cos")
 
 
+# The trip start: the time features derive from it, and its calendar quarter
+# is the span (data folders, drift checks).
+START_TIME = next(f.name for f in RAW_FEATURES if isinstance(f.encoding, StartTime))
+
+
 def raw_feature(name: str) -> RawFeature:
     """The spec of raw column `name`; KeyError names the unknown column."""
     for feature in RAW_FEATURES:

@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 from typing import Dict, List
 
+from components.features import START_TIME
 from components.spans import quarter_start
 
-TIMESTAMP_COLUMN = "trip_start_timestamp"
 QUARTER_FILE = "trips.csv"
 ALL_QUARTERS_PATTERN = f"*/{QUARTER_FILE}"
 SPAN_PATTERN = f"{{YYYY}}-{{MM}}-{{DD}}/{QUARTER_FILE}"
@@ -43,14 +43,14 @@ def split_by_quarter(source: Path, dest: Path) -> Dict[str, int]:
     with source.open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         header = next(reader)
-        timestamp_index = header.index(TIMESTAMP_COLUMN)
+        timestamp_index = header.index(START_TIME)
         quarters: Dict[str, List[List[str]]] = {}
         for line_number, row in enumerate(reader, start=2):
             try:
                 folder = quarter_start(int(row[timestamp_index]))
             except (ValueError, IndexError) as error:
                 raise ValueError(f"{source}:{line_number}: no valid "
-                                 f"{TIMESTAMP_COLUMN}: {error}") from error
+                                 f"{START_TIME}: {error}") from error
             quarters.setdefault(folder, []).append(row)
     for folder, rows in sorted(quarters.items()):
         (dest / folder).mkdir(parents=True, exist_ok=True)

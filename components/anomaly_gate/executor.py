@@ -24,6 +24,7 @@ from tfx.utils import io_utils
 
 from components import features
 from components.accepted_anomalies import DATASET, AcceptedAnomaly, from_json
+from components.contract import SERVING_SKEW_CHECK, SPAN_DRIFT_CHECK
 
 STATISTICS_KEY = "statistics"
 ANOMALIES_KEY = "anomalies"
@@ -31,8 +32,6 @@ DRIFT_ANOMALIES_KEY = "drift_anomalies"
 ACCEPTED_ANOMALIES_KEY = "accepted_anomalies"
 RESULT_KEY = "result"
 RESULT_FILE = "gate.json"
-# What DriftSkewCheck compared, from its artifact's properties.
-CHECK_PROPERTIES = ("span_drift", "serving_skew")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,13 +61,13 @@ class Finding:
 class DataValidationError(RuntimeError):
     """The data broke the curated schema or drifted; the message lists every finding."""
 
-    def __init__(self, findings: List):
+    def __init__(self, findings: List[Finding]):
         self.findings = [str(finding) for finding in findings]
         listing = "\n".join(f"  - {finding}" for finding in self.findings)
         hint = ("\nAfter reviewing an anomaly, re-run with --accept-anomaly "
                 "FEATURE:TYPE as shown in brackets to let it pass; the override "
                 "is recorded in ML Metadata."
-                if any(getattr(f, "anomaly", "") for f in findings) else "")
+                if any(finding.anomaly for finding in findings) else "")
         super().__init__(
             f"data validation failed with {len(findings)} finding(s); "
             f"Transform, Trainer and Pusher did not run:\n{listing}{hint}")
@@ -173,7 +172,7 @@ class Executor(base_executor.BaseExecutor):
         for drift in input_dict.get(DRIFT_ANOMALIES_KEY) or []:
             anomalies.update(_anomalies_per_split(drift))
             checks = {name: drift.get_string_custom_property(name)
-                      for name in CHECK_PROPERTIES}
+                      for name in (SPAN_DRIFT_CHECK, SERVING_SKEW_CHECK)}
         datasets = _statistics_per_split(statistics)
         examples_per_split = {split: int(d.num_examples) for split, d in datasets.items()}
         must_have_values = [f.name for f in features.RAW_FEATURES if f.must_have_values]

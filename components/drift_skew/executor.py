@@ -32,7 +32,8 @@ from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
 from components import features
-from components.contract import DRIFT_SPLIT, SERVING_SCHEMA_SPLIT, SKEW_SPLIT
+from components.contract import (DRIFT_SPLIT, SERVING_SCHEMA_SPLIT, SERVING_SKEW_CHECK,
+                                 SKEW_SPLIT, SPAN_DRIFT_CHECK)
 from components.spans import quarter_starts
 
 EXAMPLES_KEY = "examples"
@@ -45,8 +46,6 @@ STATISTICS_FILE = "FeatureStats.pb"
 
 # TFDV's slice holding every example.
 ALL_EXAMPLES = "All Examples"
-SPAN_FEATURE = next(f.name for f in features.RAW_FEATURES
-                    if isinstance(f.encoding, features.StartTime))
 
 # What the comparators report; everything else is ExampleValidator's job.
 COMPARATOR_TYPES = frozenset(
@@ -62,7 +61,7 @@ def slice_by_span(record_batch: pa.RecordBatch
     Rows without a start time belong to no span; ExampleValidator reports
     them against the schema.
     """
-    index = record_batch.schema.get_field_index(SPAN_FEATURE)
+    index = record_batch.schema.get_field_index(features.START_TIME)
     if index < 0:
         return
     column = record_batch.column(index)
@@ -196,7 +195,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                         f"against span {previous} ({_count(by_span[previous])})")
         else:
             compared = f"not checked: {len(by_span)} span(s) in the data"
-        anomalies_artifact.set_string_custom_property("span_drift", compared)
+        anomalies_artifact.set_string_custom_property(SPAN_DRIFT_CHECK, compared)
 
         if serving:
             findings.update(serving_checks(_single(sliced, ALL_EXAMPLES),
@@ -205,7 +204,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                         f"{_count(statistics['serving'])} requests")
         else:
             compared = "not checked: no serving sample given"
-        anomalies_artifact.set_string_custom_property("serving_skew", compared)
+        anomalies_artifact.set_string_custom_property(SERVING_SKEW_CHECK, compared)
 
         anomalies_artifact.split_names = artifact_utils.encode_split_names(
             sorted(findings))
