@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-from typing import Dict, Iterable, Iterator, List, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from components.features import RawType, raw_feature
 
@@ -75,14 +75,25 @@ def _parse(lines: List[Record]) -> Record:
     return Record(lines[0].line, text, fields=fields)
 
 
-_TYPE_WORDS = {RawType.INT: "an integer", RawType.FLOAT: "a number"}
+TYPE_WORDS = {RawType.INT: "an integer", RawType.FLOAT: "a number",
+              RawType.BYTES: "text"}
+
+
+def cell_value(raw_type: RawType, cell: str) -> Any:
+    """A cell as its column's value (None if empty); ValueError if it does
+    not parse."""
+    if not cell:
+        return None
+    if raw_type == RawType.INT:
+        return int(cell)
+    if raw_type == RawType.FLOAT:
+        return float(cell)
+    return cell
 
 
 def _parses_as(raw_type: RawType, cell: str) -> bool:
-    if not cell or raw_type == RawType.BYTES:
-        return True
     try:
-        (int if raw_type == RawType.INT else float)(cell)
+        cell_value(raw_type, cell)
     except ValueError:
         return False
     return True
@@ -98,7 +109,7 @@ def row_problem(header: List[str], types: Dict[str, RawType],
     """Why a parsed row cannot become an example, or None."""
     if len(fields) != len(header):
         return f"{len(fields)} fields, expected {len(header)}"
-    bad = [f"{name}={cell!r} is not {_TYPE_WORDS[types[name]]}"
+    bad = [f"{name}={cell!r} is not {TYPE_WORDS[types[name]]}"
            for name, cell in zip(header, fields)
            if not _parses_as(types[name], cell)]
     return "; ".join(bad) or None

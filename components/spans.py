@@ -6,6 +6,8 @@ span spec), and the drift check compares the newest two of them.
 
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 
 
@@ -20,3 +22,26 @@ def quarter_starts(unix_seconds: np.ndarray) -> np.ndarray:
 def quarter_start(unix_seconds: int) -> str:
     """The span of one trip start, e.g. '2014-07-01'."""
     return str(quarter_starts(np.array([unix_seconds]))[0])
+
+
+# Span numbers of database sources: quarters since 1970-01-01 (UTC), so span
+# 0 is 1970-01-01 and span 177 is 2014-04-01.
+def quarter_index(unix_seconds: int) -> int:
+    moment = datetime.datetime.fromtimestamp(unix_seconds, datetime.timezone.utc)
+    return (moment.year - 1970) * 4 + (moment.month - 1) // 3
+
+
+def _quarter_begin(index: int) -> datetime.datetime:
+    return datetime.datetime(1970 + index // 4, 1 + 3 * (index % 4), 1,
+                             tzinfo=datetime.timezone.utc)
+
+
+def quarter_bounds(first: int, last: int):
+    """[begin, end) in Unix seconds of the quarters `first`..`last`."""
+    return (int(_quarter_begin(first).timestamp()),
+            int(_quarter_begin(last + 1).timestamp()))
+
+
+def quarter_name(index: int) -> str:
+    """'YYYY-MM-DD' of the quarter's first day, as in the data folders."""
+    return _quarter_begin(index).date().isoformat()

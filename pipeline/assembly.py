@@ -1,6 +1,7 @@
 """`create_pipeline(config)`: the one wiring of the taxi pipeline's components.
 
-    ExampleGen (typed by the feature spec; unparsable rows quarantined)
+    ExampleGen (CSVs, typed by the feature spec, unparsable rows quarantined;
+                or a span query on SQLite/PostgreSQL)
                -> StatisticsGen -> SchemaGen (inferred, kept for review)
     CuratedSchemaImporter (schema/, content-keyed ImportSchemaGen)
                                 -> ExampleValidator (vs the curated schema)
@@ -29,6 +30,7 @@ from components.atomic_pusher import executor as atomic_pusher
 from components.contract import SERVING_SIGNATURE, TRANSFORM_SIGNATURE
 from components.csv_ingest import QuarantiningCsvExampleGen
 from components.curated_schema import CuratedSchemaImporter, file_sha256
+from components.db_ingest import DatabaseExampleGen
 from components.drift_skew import DriftSkewCheck
 from pipeline import datasets
 from pipeline.config import DEFAULT_SCHEMA, PipelineConfig
@@ -57,12 +59,20 @@ def runtime_parameter_defaults(config: PipelineConfig) -> Dict[str, str]:
 
 
 def _example_gen(config: PipelineConfig, data_root):
-    input_config = tfx.proto.Input(splits=[
-        tfx.proto.Input.Split(name="all", pattern=config.input_pattern)])
+    """The CSV source, or the database source when the config names one;
+    both hash-split into train and eval the same way."""
     output_config = tfx.proto.Output(split_config=tfx.proto.SplitConfig(splits=[
         tfx.proto.SplitConfig.Split(name="train", hash_buckets=config.train_buckets),
         tfx.proto.SplitConfig.Split(name="eval", hash_buckets=config.eval_buckets),
     ]))
+    if config.database is not None:
+        source = config.database
+        return DatabaseExampleGen(
+            database_url=source.url, query=source.query, output_config=output_config,
+            key_column=source.key_column, read_partitions=source.read_partitions,
+            num_spans=source.num_spans)
+    input_config = tfx.proto.Input(splits=[
+        tfx.proto.Input.Split(name="all", pattern=config.input_pattern)])
     return QuarantiningCsvExampleGen(
         input_base=data_root, input_config=input_config, output_config=output_config,
         max_quarantined_fraction=config.max_quarantined_fraction,

@@ -11,7 +11,9 @@ import posixpath
 from pathlib import Path
 from typing import Optional, Tuple
 
+from components import span_query
 from components.accepted_anomalies import AcceptedAnomaly, parse_accepted
+from components.database import parse_url
 from components.hyperparameters import Hyperparameters
 from pipeline import datasets
 
@@ -21,6 +23,8 @@ SCHEMA_SUBPATH = "schema/schema.pbtxt"
 DEFAULT_DATA_ROOT = str(REPO_ROOT / DATA_SUBDIR)
 DEFAULT_SCHEMA = str(REPO_ROOT / SCHEMA_SUBPATH)
 DEFAULT_OUTPUT_DIR = "runs"
+# Where `load-db` puts the trips by default (SQLite, embedded).
+DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_OUTPUT_DIR}/trips.sqlite"
 
 
 def is_remote(location: str) -> bool:
@@ -50,6 +54,34 @@ class EvaluationThresholds:
 
 
 @dataclasses.dataclass(frozen=True)
+class DatabaseSource:
+    """Training data from a database instead of CSVs: a span query.
+
+    The URL never holds a password (PGPASSWORD or PGPASSFILE supply it). The
+    query restricts trips to the span window with `{span_begin}` and
+    `{span_end}`; spans are calendar quarters, the window every quarter with
+    rows unless `num_spans` keeps only the newest ones.
+    """
+
+    url: str = DEFAULT_DATABASE_URL
+    query: str = span_query.DEFAULT_QUERY
+    key_column: str = span_query.KEY_COLUMN
+    num_spans: Optional[int] = None
+    # Key ranges read in parallel, each on its own connection.
+    read_partitions: int = 4
+
+    def __post_init__(self):
+        # Normalized (an absolute SQLite path), and a password refused here.
+        object.__setattr__(self, "url", parse_url(self.url).url)
+        span_query.check_template(self.query)
+        if self.num_spans is not None and self.num_spans < 1:
+            raise ValueError(f"num_spans must be at least 1, got {self.num_spans}")
+        if self.read_partitions < 1:
+            raise ValueError(f"read_partitions must be at least 1, got "
+                             f"{self.read_partitions}")
+
+
+@dataclasses.dataclass(frozen=True)
 class PipelineConfig:
     """A run of the taxi pipeline.
 
@@ -59,7 +91,10 @@ class PipelineConfig:
 
     # Kubeflow allows lowercase letters, digits and dashes only.
     pipeline_name: str = "chicago-taxi"
+    # The trips CSVs (one folder per quarter), unless `database` is set.
     data_root: str = DEFAULT_DATA_ROOT
+    # Set: ingest from this database instead of `data_root`.
+    database: Optional[DatabaseSource] = None
     input_pattern: str = datasets.ALL_QUARTERS_PATTERN
     output_dir: str = DEFAULT_OUTPUT_DIR
     # Where artifacts go; default <output_dir>/pipeline.

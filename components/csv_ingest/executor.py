@@ -26,7 +26,8 @@ from tfx.dsl.io import fileio
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils
 
-from components.csv_rows import Record, column_types, read_records, row_problem
+from components.csv_rows import Record, cell_value, column_types, read_records, row_problem
+from components.example_values import example
 from components.features import RawType
 
 QUARANTINE_KEY = "quarantine"
@@ -64,18 +65,6 @@ def _header(path: str) -> List[str]:
     return first.fields
 
 
-def _feature(raw_type: RawType, cell: str) -> tf.train.Feature:
-    """An empty cell is a feature without values, as in CsvExampleGen."""
-    if raw_type == RawType.INT:
-        return tf.train.Feature(int64_list=tf.train.Int64List(
-            value=[int(cell)] if cell else []))
-    if raw_type == RawType.FLOAT:
-        return tf.train.Feature(float_list=tf.train.FloatList(
-            value=[float(cell)] if cell else []))
-    return tf.train.Feature(bytes_list=tf.train.BytesList(
-        value=[cell.encode("utf-8")] if cell else []))
-
-
 class _ReadRows(beam.DoFn):
     """One file's rows: tf.Examples, or (file, line, problem, record) to quarantine."""
 
@@ -99,9 +88,9 @@ class _ReadRows(beam.DoFn):
             yield beam.pvalue.TaggedOutput(
                 _QUARANTINED, (path, record.line, problem, record.text.rstrip("\r\n")))
             return
-        yield tf.train.Example(features=tf.train.Features(feature={
-            name: _feature(self._types[name], cell)
-            for name, cell in zip(self._header, record.fields)}))
+        yield example(self._types, {
+            name: cell_value(self._types[name], cell)
+            for name, cell in zip(self._header, record.fields)})
 
 
 def _csv_line(row) -> str:

@@ -1,0 +1,147 @@
+"""DatabaseExampleGen executor and driver: a span query to tf.Examples.
+
+The driver (local runs) picks the span window and fingerprints it in the
+database, so an unchanged window is taken from cache and new rows re-ingest.
+The executor checks the query's columns against the feature spec, then reads
+it in parallel: one Beam element per key range, each on its own connection.
+Columns are typed by the feature spec exactly as the CSV source types them,
+so both give the same examples for the same rows.
+
+Everything that can fail on the database (unreachable, refused credentials,
+missing table, failing query, no rows) fails before the Beam job starts,
+so nothing is written.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, Optional, Tuple
+
+import apache_beam as beam
+import tensorflow as tf
+from tfx.components.example_gen import driver as example_gen_driver
+from tfx.components.example_gen import utils
+from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenExecutor
+from tfx.proto import example_gen_pb2, range_config_pb2
+from tfx.types import standard_component_specs
+from tfx.utils import proto_utils
+
+from components import span_query
+from components.database import Database, DatabaseError, parse_url
+from components.example_values import example, value_problem
+from components.features import RawType
+from components.spans import quarter_name
+
+KEY_COLUMN_KEY = "key_column"
+READ_PARTITIONS_KEY = "read_partitions"
+
+
+def _range(exec_properties: Dict[str, Any]) -> Tuple[Optional[int], Optional[Tuple[int, int]]]:
+    """(newest N spans, static first..last) from the RangeConfig, if any."""
+    text = exec_properties.get(standard_component_specs.RANGE_CONFIG_KEY)
+    if not text:
+        return None, None
+    config = proto_utils.json_to_proto(text, range_config_pb2.RangeConfig())
+    if config.HasField("static_range"):
+        return None, (config.static_range.start_span_number,
+                      config.static_range.end_span_number)
+    return config.rolling_range.num_spans, None
+
+
+def _window(database: Database, template: str,
+            exec_properties: Dict[str, Any]) -> Tuple[int, int]:
+    num_spans, static = _range(exec_properties)
+    return span_query.resolve_window(database, template, num_spans, static)
+
+
+class _ReadKeyRange(beam.DoFn):
+    """One key range of the query, on a connection of its own:
+    (key, tf.Example) per row."""
+
+    def __init__(self, url: str, query: str, key: str, types: Dict[str, RawType]):
+        self._url, self._query, self._key, self._types = url, query, key, types
+
+    def process(self, key_range: Tuple[int, int]
+                ) -> Iterable[Tuple[Any, tf.train.Example]]:
+        database = parse_url(self._url)
+        columns, rows = database.rows(
+            span_query.range_query(self._query, self._key, database.placeholder),
+            key_range)
+        key_index = columns.index(self._key)
+        for row in rows:
+            values = {name: value for name, value in zip(columns, row)
+                      if name != self._key}
+            problems = [f"{name}={problem}" for name, value in values.items()
+                        if (problem := value_problem(self._types[name], value))]
+            if problems:
+                raise ValueError(f"{self._url}: row {self._key}={row[key_index]}: "
+                                 f"{'; '.join(problems)}")
+            yield row[key_index], example(self._types, values)
+
+
+def read_query(pipeline: beam.Pipeline, database: Database, query: str, key: str,
+               partitions: int) -> beam.pvalue.PCollection:
+    """(key, tf.Example) for every row of `query`, read in parallel key
+    ranges. Checks the columns and that there are rows before any read."""
+    types = span_query.spec_types(database, query, key)
+    rows, low, high = database.one_row(span_query.key_extent_query(query, key))
+    if not rows:
+        raise DatabaseError(f"{database.url}: the query returned no rows\n"
+                            f"  in: {query}")
+    return (pipeline
+            | "KeyRanges" >> beam.Create(span_query.key_ranges(int(low), int(high),
+                                                               partitions))
+            # Spreads the ranges over the workers before the reads.
+            | "Spread" >> beam.Reshuffle()
+            | "Read" >> beam.ParDo(_ReadKeyRange(database.url, query, key, types)))
+
+
+@beam.ptransform_fn
+@beam.typehints.with_input_types(beam.Pipeline)
+@beam.typehints.with_output_types(tf.train.Example)
+def _QueryToExample(pipeline: beam.Pipeline, exec_properties: Dict[str, Any],
+                    split_pattern: str) -> beam.pvalue.PCollection:
+    database = parse_url(exec_properties[standard_component_specs.INPUT_BASE_KEY])
+    query = split_pattern
+    if not span_query.is_filled(query):  # No driver ran (e.g. Kubeflow).
+        query = span_query.fill_spans(query, *_window(
+            database, query, exec_properties))
+    return (read_query(pipeline, database, query, exec_properties[KEY_COLUMN_KEY],
+                       int(exec_properties[READ_PARTITIONS_KEY]))
+            | "DropKeys" >> beam.Values())
+
+
+class Executor(BaseExampleGenExecutor):
+    """Reads each input split's span query from the database."""
+
+    def GetInputSourceToExamplePTransform(self) -> beam.PTransform:
+        return _QueryToExample
+
+
+class Driver(example_gen_driver.Driver):
+    """Fills the query with the span window and fingerprints the window's
+    rows, so caching follows the database's contents."""
+
+    def resolve_exec_properties(self, exec_properties, pipeline_info, component_info):
+        del pipeline_info, component_info
+        database = parse_url(exec_properties[standard_component_specs.INPUT_BASE_KEY])
+        input_config = proto_utils.json_to_proto(
+            exec_properties[standard_component_specs.INPUT_CONFIG_KEY],
+            example_gen_pb2.Input())
+        key = exec_properties[KEY_COLUMN_KEY]
+        fingerprints, windows = [], []
+        for split in input_config.splits:
+            first, last = _window(database, split.pattern, exec_properties)
+            split.pattern = span_query.fill_spans(split.pattern, first, last)
+            columns = span_query.spec_types(database, split.pattern, key)
+            sums = database.one_row(span_query.fingerprint_query(
+                split.pattern, key, sorted(columns)))
+            windows.append((first, last))
+            fingerprints.append(
+                f"split:{split.name},spans:{quarter_name(first)}..{quarter_name(last)},"
+                f"sums:{','.join(map(str, sums))}")
+        exec_properties[standard_component_specs.INPUT_CONFIG_KEY] = (
+            proto_utils.proto_to_json(input_config))
+        exec_properties[utils.SPAN_PROPERTY_NAME] = max(last for _, last in windows)
+        exec_properties[utils.VERSION_PROPERTY_NAME] = None
+        exec_properties[utils.FINGERPRINT_PROPERTY_NAME] = "\n".join(fingerprints)
+        return exec_properties

@@ -1,0 +1,258 @@
+"""Reverse ETL: score trips with the pushed model, write the scores back.
+
+`python -m pipeline predict --source SRC --to URL` reads trips from a CSV
+file or folder, or from a database table, scores them with the newest model
+Pusher put in the serving dir (its `serving_default` signature, the same one
+TF Serving exposes), and upserts one row per trip into a table of the target
+database: the trip key, the probability, the 0/1 decision, the model version
+and when it was scored.
+
+A trip's key is its `trip_id` where the source has one (the database tables
+`load-db` writes do), otherwise a hash of its fields: the same trip read
+twice gets the same key. Scores go to a staging table first and are merged
+into the target in one transaction at the end, so a failed job changes
+nothing and a re-run replaces rows instead of adding them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import uuid
+from pathlib import Path
+from typing import Any, Iterable, List, Sequence, Tuple
+
+from components import span_query
+from components.csv_rows import cell_value, column_types, read_records, row_problem
+from components.database import Database, parse_url, quote_identifier
+from components.features import LABEL, RawType
+
+TABLE = "trip_predictions"
+KEY = "trip_key"
+PROBABILITY = f"{LABEL.name}_probability"
+DECISION = LABEL.name
+COLUMNS = (PROBABILITY, DECISION, "model_version", "scored_at")
+DEFAULT_SOURCE_QUERY = f"SELECT * FROM {span_query.TABLE}"
+DECISION_THRESHOLD = 0.5
+BATCH = 512
+
+
+class PredictError(ValueError):
+    """Bad source or model; names the file, line, key or folder."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Model:
+    path: Path
+    version: str
+
+
+def latest_model(serving_dir: Path) -> Model:
+    """The newest version Pusher wrote (numbered folders; staging skipped)."""
+    versions = [p for p in serving_dir.glob("*") if p.is_dir() and p.name.isdigit()]
+    if not versions:
+        raise PredictError(f"no pushed model under {serving_dir}; run "
+                           f"`python -m pipeline run` first, or pass --model")
+    newest = max(versions, key=lambda p: int(p.name))
+    return Model(newest, newest.name)
+
+
+def model_at(path: Path) -> Model:
+    if not (path / "saved_model.pb").is_file():
+        raise PredictError(f"{path} is not a SavedModel (no saved_model.pb)")
+    return Model(path, path.name)
+
+
+def is_database(source: str) -> bool:
+    return "://" in source
+
+
+def csv_files(source: Path) -> List[Path]:
+    files = [source] if source.is_file() else sorted(source.glob("**/*.csv"))
+    if not files:
+        raise PredictError(f"{source}: no CSV files")
+    return files
+
+
+def _csv_header(path: Path) -> List[str]:
+    with path.open("rb") as handle:
+        first = next(read_records([handle.readline()]), None)
+    if first is None or not first.fields:
+        raise PredictError(f"{path}:1: no readable header")
+    try:
+        column_types([name for name in first.fields if name != span_query.KEY_COLUMN])
+    except KeyError as error:
+        raise PredictError(f"{path}:1: {error.args[0]}") from None
+    return first.fields
+
+
+def _row_key(fields: Sequence[str]) -> str:
+    return hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest()[:32]
+
+
+def _csv_rows(path: Path) -> Iterable[Tuple[str, Any]]:
+    """(key, tf.Example) per row; PredictError names the first bad line."""
+    from components.example_values import example
+
+    header = _csv_header(path)
+    features = [name for name in header if name != span_query.KEY_COLUMN]
+    types = column_types(features)
+    with path.open("rb") as handle:
+        records = read_records(handle)
+        next(records)
+        for record in records:
+            if record.fields == []:
+                continue
+            problem = record.problem or row_problem(header, {
+                **types, span_query.KEY_COLUMN: RawType.BYTES}, record.fields)
+            if problem:
+                raise PredictError(f"{path}:{record.line}: {problem}")
+            row = dict(zip(header, record.fields))
+            key = row.pop(span_query.KEY_COLUMN, None) or _row_key(record.fields)
+            yield key, example(types, {name: cell_value(types[name], cell)
+                                       for name, cell in row.items()})
+
+
+def _one_row_per_key(key_and_examples) -> Tuple[str, bytes]:
+    key, examples = key_and_examples
+    distinct = set(examples)
+    if len(distinct) > 1:
+        raise PredictError(f"trip key {key!r} names {len(distinct)} different rows")
+    return key, distinct.pop()
+
+
+class _Score:
+    """Batches of (key, serialized example) to (key, probability)."""
+
+    def __init__(self, model_path: str):
+        self._model_path = model_path
+        self._serve = None
+
+    def __call__(self, batch: List[Tuple[str, bytes]]) -> List[Tuple[str, float]]:
+        import tensorflow as tf
+
+        from components.contract import PROBABILITY_OUTPUT, SERVING_SIGNATURE
+
+        if self._serve is None:
+            self._serve = tf.saved_model.load(self._model_path).signatures[
+                SERVING_SIGNATURE]
+        output = self._serve(examples=tf.constant([example for _, example in batch]))
+        probabilities = output[PROBABILITY_OUTPUT].numpy().reshape(-1)
+        return [(key, float(p)) for (key, _), p in zip(batch, probabilities)]
+
+
+class _WriteStaging:
+    """Upserts a batch of scores into the staging table (retries are safe)."""
+
+    def __init__(self, url: str, table: str, model_version: str, scored_at: str):
+        self._url, self._table = url, table
+        self._model_version, self._scored_at = model_version, scored_at
+
+    def __call__(self, batch: List[Tuple[str, float]]) -> None:
+        database = parse_url(self._url)
+        connection = database.connect()
+        try:
+            database.upsert(connection, self._table, KEY, COLUMNS, [
+                (key, p, int(p >= DECISION_THRESHOLD), self._model_version,
+                 self._scored_at) for key, p in batch])
+            connection.commit()
+        finally:
+            connection.close()
+
+
+def _create_tables(target: Database, table: str, staging: str) -> None:
+    columns = [(PROBABILITY, target.sql_type(RawType.FLOAT)),
+               (DECISION, target.sql_type(RawType.INT)),
+               ("model_version", "TEXT"), ("scored_at", target.timestamp_type)]
+    connection = target.connect(must_exist=False)
+    try:
+        target.create_table(connection, table, KEY, "TEXT", columns)
+        target.create_table(connection, staging, KEY, "TEXT", columns)
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _drop(target: Database, table: str) -> None:
+    connection = target.connect()
+    try:
+        target.execute(connection, f"DROP TABLE IF EXISTS {quote_identifier(table)}")
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _merge(target: Database, staging: str, table: str) -> Tuple[int, int]:
+    """Moves the staged scores into `table` in one transaction; returns
+    (rows scored, rows now in the table)."""
+    connection = target.connect()
+    try:
+        count = f"SELECT COUNT(*) FROM {{}}"
+        [scored] = target.execute(connection, count.format(
+            quote_identifier(staging))).fetchone()
+        target.merge(connection, staging, table, KEY, COLUMNS)
+        target.execute(connection, f"DROP TABLE {quote_identifier(staging)}")
+        [rows] = target.execute(connection, count.format(
+            quote_identifier(table))).fetchone()
+        connection.commit()
+    finally:
+        connection.close()
+    return scored, rows
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    scored: int
+    rows_in_table: int
+    model: Model
+    table: str
+
+
+def predict(source: str, target_url: str, model: Model, table: str = TABLE,
+            source_query: str = DEFAULT_SOURCE_QUERY, read_partitions: int = 4,
+            beam_args: Sequence[str] = ()) -> Outcome:
+    """Scores every trip of `source` and upserts the scores into `table`."""
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from components.db_ingest.executor import read_query
+
+    target = parse_url(target_url)
+    if is_database(source):
+        database = parse_url(source)
+        # Checks the source before anything is created in the target.
+        span_query.spec_types(database, source_query, span_query.KEY_COLUMN)
+    else:
+        files = csv_files(Path(source))
+        for path in files:
+            _csv_header(path)
+    staging = f"{table}__staging_{uuid.uuid4().hex[:12]}"
+    scored_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    _create_tables(target, table, staging)
+    try:
+        with beam.Pipeline(options=PipelineOptions(list(beam_args))) as pipeline:
+            if is_database(source):
+                rows = read_query(pipeline, database, source_query,
+                                  span_query.KEY_COLUMN, read_partitions)
+            else:
+                rows = (pipeline | "Files" >> beam.Create([str(p) for p in files])
+                        | "ReadCsv" >> beam.FlatMap(lambda p: _csv_rows(Path(p))))
+            _ = (
+                rows
+                | "Serialize" >> beam.MapTuple(
+                    lambda key, example: (str(key), example.SerializeToString()))
+                | "ByKey" >> beam.GroupByKey()
+                | "OneRowPerKey" >> beam.Map(_one_row_per_key)
+                | "ScoreBatches" >> beam.BatchElements(min_batch_size=BATCH,
+                                                       max_batch_size=BATCH)
+                | "Score" >> beam.Map(_Score(str(model.path)))
+                | "WriteBatches" >> beam.Map(_WriteStaging(
+                    target.url, staging, model.version, scored_at)))
+        scored, rows_in_table = _merge(target, staging, table)
+    except BaseException:
+        _drop(target, staging)
+        raise
+    return Outcome(scored=scored, rows_in_table=rows_in_table, model=model,
+                   table=table)
+
