@@ -18,7 +18,7 @@ export UV_PYTHON := $(PYTHON310)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test test-quick venv lock clean help chromium
+.PHONY: run test test-quick venv lock clean help chromium postgresql
 
 help:
 	@echo "make run         run the pipeline on the bundled data (outputs in runs/)"
@@ -29,10 +29,10 @@ help:
 run: $(STAMP)
 	$(VENV)/bin/python -m pipeline run $(RUN_ARGS)
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium postgresql
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-test-quick: $(STAMP) chromium
+test-quick: $(STAMP) chromium postgresql
 	$(VENV)/bin/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # The report tests open the report in headless Chromium (Debian's package).
@@ -42,6 +42,16 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "error: the report tests need Chromium: sudo apt-get install chromium" >&2; exit 2; \
+	  fi; }
+
+# The database tests start their own PostgreSQL server (Debian's package;
+# initdb and pg_ctl in a temporary directory, on a free port).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "error: the database tests need PostgreSQL: sudo apt-get install postgresql" >&2; exit 2; \
 	  fi; }
 
 venv: $(STAMP)

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Optional, Sequence
 
+from components import span_query
 from pipeline import config as config_module
 from pipeline import datasets
 
@@ -27,7 +28,8 @@ EXIT_BUSY = 5
 EXIT_CODES_HELP = f"""exit codes:
   {EXIT_OK}  success
   {EXIT_FAILED}  a component failed (see the log file named in the message)
-  {EXIT_USAGE}  bad arguments or input paths
+  {EXIT_USAGE}  bad arguments or input paths, or a database that cannot be read
+     (unreachable, credentials refused, missing table, failing query)
   {EXIT_DATA_INVALID}  the data is unreadable, broke the curated schema or drifted; nothing was trained
   {EXIT_NOT_BLESSED}  the new model missed the evaluation thresholds; nothing was pushed
   {EXIT_BUSY}  another run is using the output dir; nothing was done
@@ -114,10 +116,28 @@ def build_parser() -> argparse.ArgumentParser:
                     "taken from cache.",
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument(
+    source = run.add_mutually_exclusive_group()
+    source.add_argument(
         "--data-root", type=Path, default=Path(config_module.DEFAULT_DATA_ROOT),
         help="folder of quarterly trips CSVs laid out like data/trips "
              "(default: the bundled data)")
+    source.add_argument(
+        "--database", nargs="?", const=config_module.DEFAULT_DATABASE_URL,
+        default=None, metavar="URL",
+        help="train from a database instead of CSVs: sqlite:///PATH or "
+             "postgresql://[USER@]HOST[:PORT]/DBNAME (without a URL: "
+             f"{config_module.DEFAULT_DATABASE_URL}, filled by load-db). The "
+             "PostgreSQL password comes from PGPASSWORD or the PGPASSFILE file, "
+             "never from the URL")
+    run.add_argument(
+        "--db-query", default=None, metavar="SQL",
+        help="the span query (with --database), restricting trip_start_timestamp "
+             "to {span_begin} <= t < {span_end} and returning the trip_id key "
+             f"(default: {span_query.DEFAULT_QUERY})")
+    run.add_argument(
+        "--db-spans", type=_positive_int, default=None, metavar="N",
+        help="with --database: ingest only the newest N quarters (default: "
+             "every quarter with rows)")
     _add_output_dir(run)
     run.add_argument(
         "--beam-arg", action="append", default=[], metavar="ARG",
@@ -176,6 +196,56 @@ def build_parser() -> argparse.ArgumentParser:
                          default=Path(config_module.DEFAULT_SCHEMA),
                          help="the curated schema file (default: %(default)s)")
 
+    load_db = commands.add_parser(
+        "load-db", help="load the trips CSVs into a database table (trips)",
+        description="Create the trips table (a column per raw feature, typed "
+                    "from the feature spec, and the key trip_id) and upsert "
+                    "every row of the CSVs. Loading the same files again "
+                    "replaces rows; the first unparsable row fails the load "
+                    "and nothing is committed.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    load_db.add_argument(
+        "--database", default=config_module.DEFAULT_DATABASE_URL, metavar="URL",
+        help="sqlite:///PATH or postgresql://[USER@]HOST[:PORT]/DBNAME "
+             "(default: %(default)s)")
+    load_db.add_argument(
+        "--data-root", type=Path, default=Path(config_module.DEFAULT_DATA_ROOT),
+        help="folder of quarterly trips CSVs (default: the bundled data)")
+
+    predict = commands.add_parser(
+        "predict", help="score trips with the pushed model and upsert the "
+                        "scores into a database table (reverse ETL)",
+        description="Score every trip of a CSV file or folder, or of a database "
+                    "table, with the newest pushed model in a Beam job, and "
+                    "upsert one row per trip key (trip_id, or a hash of the "
+                    "row's fields) with the probability, the decision, the "
+                    "model version and the time. Re-running replaces rows; a "
+                    "failed job changes nothing.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    predict.add_argument(
+        "--source", required=True, metavar="CSV|URL",
+        help="a CSV file, a folder of CSVs, or a database URL")
+    predict.add_argument(
+        "--to", required=True, metavar="URL", dest="target",
+        help="database to write the scores to (SQLite or PostgreSQL URL)")
+    predict.add_argument("--table", default="trip_predictions",
+                         help="table for the scores (default: %(default)s)")
+    predict.add_argument(
+        "--source-query", default=None, metavar="SQL",
+        help="rows to score from a database source, with the trip_id key "
+             "(default: SELECT * FROM trips)")
+    predict.add_argument(
+        "--model", type=Path, default=None, metavar="DIR",
+        help="a SavedModel folder (default: the newest version Pusher wrote "
+             "under OUTPUT_DIR)")
+    _add_run_selection(predict)
+    predict.add_argument(
+        "--beam-arg", action="append", default=[], metavar="ARG",
+        help="Apache Beam pipeline option, repeatable, written with '=' "
+             "(default: the in-process DirectRunner)")
+
     export = commands.add_parser(
         "export-kubeflow",
         help="compile the pipeline for Kubeflow Pipelines v2 or Vertex AI",
@@ -219,14 +289,30 @@ def _check_data_root(data_root: Path, pattern: str) -> None:
                          f"lay the CSVs out like data/trips (one folder per quarter)")
 
 
+def _database_source(args: argparse.Namespace):
+    if args.database is None:
+        if args.db_query is not None or args.db_spans is not None:
+            raise UsageError("--db-query and --db-spans need --database")
+        return None
+    try:
+        return config_module.DatabaseSource(
+            url=args.database, num_spans=args.db_spans,
+            **({"query": args.db_query} if args.db_query is not None else {}))
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
 def _run_config(args: argparse.Namespace) -> config_module.PipelineConfig:
-    _check_data_root(args.data_root, datasets.ALL_QUARTERS_PATTERN)
+    database = _database_source(args)
+    if database is None:
+        _check_data_root(args.data_root, datasets.ALL_QUARTERS_PATTERN)
     if args.serving_sample is not None and not args.serving_sample.is_dir():
         raise UsageError(f"serving sample {args.serving_sample} is not a directory")
     if args.output_dir.exists() and not args.output_dir.is_dir():
         raise UsageError(f"output dir {args.output_dir} exists and is not a directory")
     return config_module.PipelineConfig(
         data_root=args.data_root,
+        database=database,
         output_dir=args.output_dir,
         train_steps=args.train_steps,
         beam_args=config_module.default_beam_args() + tuple(args.beam_arg),
@@ -247,15 +333,22 @@ def _find_cause(error: BaseException, cls: type) -> Optional[BaseException]:
 def _command_run(args: argparse.Namespace) -> int:
     from pipeline import preflight
 
+    from components.database import DatabaseError
+
     config = _run_config(args)
     try:
         limit = config.max_quarantined_fraction
-        summaries = [preflight.check_trips(args.data_root, config.input_pattern, limit)]
+        summaries = [
+            preflight.check_database(config.database) if config.database
+            else preflight.check_trips(args.data_root, config.input_pattern, limit)]
         if args.serving_sample is not None:
             summaries.append(preflight.check_serving_sample(args.serving_sample, limit))
     except preflight.InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_DATA_INVALID
+    except DatabaseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     for warning in (w for summary in summaries for w in summary.warnings):
         print(f"warning: {warning}", file=sys.stderr)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -281,6 +374,9 @@ def _command_run(args: argparse.Namespace) -> int:
             print(f"error: {invalid}", file=sys.stderr)
             _report_after_run(config)
             return EXIT_DATA_INVALID
+        if unreadable := _find_cause(error, DatabaseError):
+            print(f"error: {unreadable}", file=sys.stderr)
+            return EXIT_USAGE
         if isinstance(error, local_run.ModelNotBlessedError):
             print(f"error: {error}", file=sys.stderr)
             return EXIT_NOT_BLESSED
@@ -394,7 +490,70 @@ def _command_export_kubeflow(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": _command_run, "artifacts": _command_artifacts,
+def _command_load_db(args: argparse.Namespace) -> int:
+    from components.database import DatabaseError, parse_url
+    from pipeline.load_db import LoadError, load
+
+    try:
+        database = parse_url(args.database)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    if not args.data_root.is_dir():
+        raise UsageError(f"data root {args.data_root} is not a directory")
+
+    def progress(rows: int) -> None:
+        print(f"\r{rows} rows", end="", file=sys.stderr, flush=True)
+
+    try:
+        rows = load(database, args.data_root, datasets.ALL_QUARTERS_PATTERN, progress)
+    except LoadError as error:
+        print(f"\nerror: {error}; nothing was loaded", file=sys.stderr)
+        return EXIT_DATA_INVALID
+    except DatabaseError as error:
+        print(f"\nerror: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"\nLoaded {rows} trips into table trips of {database.url}")
+    return EXIT_OK
+
+
+def _command_predict(args: argparse.Namespace) -> int:
+    from components.database import DatabaseError, parse_url
+    from pipeline import predict
+
+    try:
+        parse_url(args.target)
+        if predict.is_database(args.source):
+            parse_url(args.source)
+        elif not Path(args.source).exists():
+            raise UsageError(f"source {args.source} does not exist")
+        model = (predict.model_at(args.model) if args.model else predict.latest_model(
+            Path(config_module.PipelineConfig(
+                output_dir=args.output_dir, pipeline_name=args.pipeline_name
+            ).serving_dir)))
+    except (ValueError, predict.PredictError) as error:
+        raise UsageError(str(error)) from None
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    print(f"Scoring {args.source} with model version {model.version} ...",
+          file=sys.stderr)
+    try:
+        outcome = predict.predict(
+            args.source, args.target, model, table=args.table,
+            source_query=args.source_query or predict.DEFAULT_SOURCE_QUERY,
+            beam_args=tuple(args.beam_arg))
+    except predict.PredictError as error:
+        print(f"error: {error}; nothing was written", file=sys.stderr)
+        return EXIT_DATA_INVALID
+    except DatabaseError as error:
+        print(f"error: {error}; nothing was written", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"Scored {outcome.scored} trips with model version {model.version}; "
+          f"{outcome.rows_in_table} rows in table {outcome.table} of "
+          f"{parse_url(args.target).url}")
+    return EXIT_OK
+
+
+COMMANDS = {"run": _command_run, "load-db": _command_load_db,
+            "predict": _command_predict, "artifacts": _command_artifacts,
             "report": _command_report, "schema": _command_schema,
             "export-kubeflow": _command_export_kubeflow}
 

@@ -193,3 +193,17 @@ def check_serving_sample(serving_root: Path,
                        "the serving columns of the feature spec",
                        "serving requests carry no label source; remove them",
                        max_quarantined_fraction)
+
+
+def check_database(source) -> InputSummary:
+    """Connects and checks the span query's window, columns and rows before
+    any TensorFlow loads; DatabaseError says what is wrong."""
+    from components import span_query
+    from components.database import parse_url
+
+    database = parse_url(source.url)
+    first, last = span_query.resolve_window(database, source.query, source.num_spans)
+    query = span_query.fill_spans(source.query, first, last)
+    span_query.spec_types(database, query, source.key_column)
+    rows = database.one_row(span_query.key_extent_query(query, source.key_column))[0]
+    return InputSummary(files=[], rows=rows)

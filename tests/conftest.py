@@ -80,3 +80,19 @@ def gate_failed_run(tmp_path_factory):
     with pytest.raises(DataValidationError) as raised:
         local_run.run(config)
     return config, raised.value
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server of the tests' own; PGPASSWORD holds its password."""
+    from tests.postgres_server import PASSWORD, start_server
+
+    server = start_server()
+    previous = os.environ.get("PGPASSWORD")
+    os.environ["PGPASSWORD"] = PASSWORD
+    yield server
+    if previous is None:
+        os.environ.pop("PGPASSWORD", None)
+    else:
+        os.environ["PGPASSWORD"] = previous
+    server.stop()

@@ -1,0 +1,152 @@
+"""DatabaseExampleGen on real databases: SQLite and a PostgreSQL server the
+tests start. The same rows give the same statistics as the CSV source;
+caching follows the database's contents; failures write nothing."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from components import span_query
+from components.database import DatabaseError, parse_url
+from pipeline import datasets
+from pipeline.load_db import load
+from tests.conftest import SLICE_QUARTERS, latest_outputs, slice_of_data
+
+pytestmark = pytest.mark.slow
+
+SOURCES = ("CsvExampleGen", "SqliteExampleGen", "PostgresExampleGen")
+
+
+def _ingestion_pipeline(tmp: Path, data_root: Path, sqlite_url: str, postgres_url: str):
+    """The three sources side by side, each with its StatisticsGen."""
+    from tfx import v1 as tfx
+
+    from pipeline import assembly
+    from pipeline.config import DatabaseSource, PipelineConfig
+
+    config = PipelineConfig(data_root=data_root, output_dir=tmp / "out",
+                            beam_args=("--direct_running_mode=in_memory",))
+    components = []
+    for name, database in zip(SOURCES, (None, sqlite_url, postgres_url)):
+        source = DatabaseSource(url=database) if database else None
+        example_gen = assembly._example_gen(  # noqa: SLF001 (the pipeline's own)
+            PipelineConfig(data_root=data_root, database=source), str(data_root)
+        ).with_id(name)
+        statistics = tfx.components.StatisticsGen(
+            examples=example_gen.outputs["examples"]).with_id(f"{name}Statistics")
+        components += [example_gen, statistics]
+    return config, tfx.dsl.Pipeline(
+        pipeline_name=config.pipeline_name, pipeline_root=config.pipeline_root,
+        components=components, enable_cache=True,
+        metadata_connection_config=tfx.orchestration.metadata
+        .sqlite_metadata_connection_config(config.metadata_path),
+        beam_pipeline_args=list(config.beam_args))
+
+
+def _run(pipeline):
+    from tfx import v1 as tfx
+
+    tfx.orchestration.LocalDagRunner().run(pipeline)
+
+
+def _statistics(outputs, name: str, split: str):
+    import tensorflow_data_validation as tfdv
+
+    [statistics] = outputs[f"{name}Statistics"]["outputs"]["statistics"]
+    stats = tfdv.load_stats_binary(
+        str(Path(statistics["uri"]) / f"Split-{split}" / "FeatureStats.pb"))
+    features = sorted(stats.datasets[0].features, key=lambda f: f.path.step[0])
+    return stats.datasets[0].num_examples, [f.SerializeToString() for f in features]
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory, postgres):
+    tmp = tmp_path_factory.mktemp("db_source")
+    data_root = slice_of_data(tmp / "trips")
+    sqlite_url = f"sqlite:///{tmp}/trips.sqlite"
+    for url in (sqlite_url, postgres.url):
+        load(parse_url(url), data_root, datasets.ALL_QUARTERS_PATTERN)
+    config, pipeline = _ingestion_pipeline(tmp, data_root, sqlite_url, postgres.url)
+    _run(pipeline)
+    first = latest_outputs(config)
+    _run(pipeline)
+    second = latest_outputs(config)
+    return config, pipeline, first, second
+
+
+def test_database_and_csv_sources_give_equal_statistics(ingested):
+    _, _, outputs, _ = ingested
+    for split in ("train", "eval"):
+        csv_count, csv_features = _statistics(outputs, "CsvExampleGen", split)
+        assert csv_count > 0
+        for name in SOURCES[1:]:
+            count, features = _statistics(outputs, name, split)
+            assert count == csv_count, (name, split)
+            assert features == csv_features, (name, split)
+
+
+def test_database_examples_carry_the_newest_span_and_a_fingerprint(ingested):
+    _, _, outputs, _ = ingested
+    from components.spans import quarter_index, quarter_name
+
+    newest = max(SLICE_QUARTERS)
+    for name in SOURCES[1:]:
+        [examples] = outputs[name]["outputs"]["examples"]
+        assert quarter_name(examples["properties"]["span"]) == newest
+        assert f"spans:{min(SLICE_QUARTERS)}..{newest}" in (
+            examples["properties"]["input_fingerprint"])
+        assert examples["properties"]["span"] == quarter_index(
+            __import__("calendar").timegm(
+                __import__("time").strptime(newest, "%Y-%m-%d")))
+
+
+def test_an_unchanged_database_is_taken_from_cache(ingested):
+    _, _, first, second = ingested
+    for name in SOURCES:
+        assert second[name]["state"] == "CACHED", name
+        assert (second[name]["outputs"]["examples"][0]["id"]
+                == first[name]["outputs"]["examples"][0]["id"])
+
+
+def test_a_new_quarter_of_rows_is_ingested_on_the_next_run(ingested, postgres):
+    config, pipeline, _, second = ingested
+    database = parse_url(postgres.url)
+    connection = database.connect()
+    # A copy of one trip, moved into the next quarter (2014-10-01).
+    database.execute(connection, (
+        "INSERT INTO trips SELECT trip_id + 1000000, "
+        + ", ".join(f'"{c}"' if c != "trip_start_timestamp" else
+                    "trip_start_timestamp + 7948800"
+                    for c in _columns(database)) +
+        " FROM trips WHERE trip_id = (SELECT MAX(trip_id) FROM trips)"))
+    connection.commit()
+    connection.close()
+    _run(pipeline)
+    third = latest_outputs(config)
+    assert third["SqliteExampleGen"]["state"] == "CACHED"
+    assert third["PostgresExampleGen"]["state"] == "COMPLETE"
+    [examples] = third["PostgresExampleGen"]["outputs"]["examples"]
+    from components.spans import quarter_name
+
+    assert quarter_name(examples["properties"]["span"]) == "2014-10-01"
+    count, _ = _statistics(third, "PostgresExampleGen", "train")
+    old, _ = _statistics(second, "PostgresExampleGen", "train")
+    evals = [_statistics(o, "PostgresExampleGen", "eval")[0] for o in (second, third)]
+    assert count + evals[1] == old + evals[0] + 1
+
+
+def _columns(database):
+    columns, rows = database.rows("SELECT * FROM trips WHERE 1 = 0")
+    list(rows)
+    return [c for c in columns if c != span_query.KEY_COLUMN]
+
+
+def test_no_password_in_the_spec_metadata_or_logs(ingested):
+    from tests.postgres_server import PASSWORD
+
+    config, _, _, _ = ingested
+    root = Path(config.output_dir)
+    for path in root.rglob("*"):
+        if path.is_file():
+            assert PASSWORD.encode() not in path.read_bytes(), path
