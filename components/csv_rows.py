@@ -113,3 +113,33 @@ def row_problem(header: List[str], types: Dict[str, RawType],
            for name, cell in zip(header, fields)
            if not _parses_as(types[name], cell)]
     return "; ".join(bad) or None
+
+
+def read_header(path, ignore: Iterable[str] = ()) -> List[str]:
+    """A local CSV's header; ValueError (`path:1: ...`) if it is unreadable or
+    names a column outside the spec (other than those in `ignore`)."""
+    with open(path, "rb") as handle:
+        first = next(read_records([handle.readline()]), None)
+    if first is None or not first.fields:
+        raise ValueError(f"{path}:1: no readable header")
+    try:
+        column_types([name for name in first.fields if name not in set(ignore)])
+    except KeyError as error:
+        raise ValueError(f"{path}:1: {error.args[0]}") from None
+    return first.fields
+
+
+def checked_rows(path, header: List[str], types: Dict[str, RawType]
+                 ) -> Iterator[List[str]]:
+    """The fields of each data row of a local CSV whose header is `header`;
+    ValueError names the first row that cannot become an example."""
+    with open(path, "rb") as handle:
+        records = read_records(handle)
+        next(records)
+        for record in records:
+            if record.fields == []:  # A blank line.
+                continue
+            problem = record.problem or row_problem(header, types, record.fields)
+            if problem:
+                raise ValueError(f"{path}:{record.line}: {problem}")
+            yield record.fields

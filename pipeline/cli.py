@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -84,6 +85,11 @@ def _add_data_gate_options(parser: argparse.ArgumentParser) -> None:
              "instead of failing, e.g. 0.001; default 0: fail on the first one")
 
 
+def _add_beam_arg(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--beam-arg", action="append", default=[], metavar="ARG",
+                        help=help_text)
+
+
 def _add_output_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output-dir", type=Path, default=Path(config_module.DEFAULT_OUTPUT_DIR),
@@ -139,11 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --database: ingest only the newest N quarters (default: "
              "every quarter with rows)")
     _add_output_dir(run)
-    run.add_argument(
-        "--beam-arg", action="append", default=[], metavar="ARG",
-        help="extra Apache Beam pipeline option, repeatable; write it with '=', "
-             "e.g. --beam-arg=--direct_num_workers=4. Later options override "
-             f"the defaults {' '.join(config_module.default_beam_args())}")
+    _add_beam_arg(run, "extra Apache Beam pipeline option, repeatable; write it "
+                       "with '=', e.g. --beam-arg=--direct_num_workers=4. Later "
+                       "options override the defaults "
+                       f"{' '.join(config_module.default_beam_args())}")
     run.add_argument("--no-cache", action="store_true",
                      help="re-run every component even if a cached result exists")
     run.add_argument(
@@ -241,10 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="a SavedModel folder (default: the newest version Pusher wrote "
              "under OUTPUT_DIR)")
     _add_run_selection(predict)
-    predict.add_argument(
-        "--beam-arg", action="append", default=[], metavar="ARG",
-        help="Apache Beam pipeline option, repeatable, written with '=' "
-             "(default: the in-process DirectRunner)")
+    _add_beam_arg(predict, "Apache Beam pipeline option, repeatable, written "
+                           "with '=' (default: the in-process DirectRunner)")
 
     export = commands.add_parser(
         "export-kubeflow",
@@ -266,10 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--data-root", metavar="URI", default=None,
                         help="default of the data_root runtime parameter "
                              "(default: the data bundled in the image)")
-    export.add_argument(
-        "--beam-arg", action="append", default=[], metavar="ARG",
-        help="Beam option for the cluster's runs, repeatable, written with '=', "
-             "e.g. --beam-arg=--runner=DataflowRunner; credentials are refused")
+    _add_beam_arg(export, "Beam option for the cluster's runs, repeatable, "
+                          "written with '=', e.g. --beam-arg=--runner=DataflowRunner; "
+                          "credentials are refused")
     export.add_argument("--serving-sample", metavar="URI", default=None,
                         help="folder of serving-request CSVs to check for skew "
                              "(default: no skew check)")
@@ -541,7 +543,9 @@ def _command_predict(args: argparse.Namespace) -> int:
             source_query=args.source_query or predict.DEFAULT_SOURCE_QUERY,
             beam_args=tuple(args.beam_arg))
     except predict.PredictError as error:
-        print(f"error: {error}; nothing was written", file=sys.stderr)
+        # Beam appends the step the error came from; the message names the row.
+        message = re.sub(r" \[while running '[^']*'\]", "", str(error))
+        print(f"error: {message}; nothing was written", file=sys.stderr)
         return EXIT_DATA_INVALID
     except DatabaseError as error:
         print(f"error: {error}; nothing was written", file=sys.stderr)

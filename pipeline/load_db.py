@@ -12,10 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Tuple
 
-from components.csv_rows import cell_value, column_types, read_records, row_problem
+from components.csv_rows import cell_value, checked_rows, column_types, read_header
 from components.database import Database, quote_identifier
-from components.span_query import KEY_COLUMN, TABLE
 from components.features import START_TIME, RawType
+from components.span_query import KEY_COLUMN, TABLE
 
 BATCH_ROWS = 1000
 
@@ -28,32 +28,22 @@ def _rows(paths: List[Path], header: List[str]) -> Iterator[Tuple[int, list]]:
     types = column_types(header)
     trip_id = 0
     for path in paths:
-        with path.open("rb") as handle:
-            records = read_records(handle)
-            first = next(records, None)
-            if first is None or first.fields != header:
-                raise LoadError(f"{path}:1: header differs from {paths[0]}'s")
-            for record in records:
-                if record.fields == []:
-                    continue
-                problem = record.problem or row_problem(header, types, record.fields)
-                if problem:
-                    raise LoadError(f"{path}:{record.line}: {problem}")
+        if _header(path) != header:
+            raise LoadError(f"{path}:1: header differs from {paths[0]}'s")
+        try:
+            for fields in checked_rows(path, header, types):
                 trip_id += 1
                 yield trip_id, [cell_value(types[name], cell)
-                                for name, cell in zip(header, record.fields)]
+                                for name, cell in zip(header, fields)]
+        except ValueError as error:
+            raise LoadError(str(error)) from None
 
 
 def _header(path: Path) -> List[str]:
-    with path.open("rb") as handle:
-        first = next(read_records([handle.readline()]), None)
-    if first is None or not first.fields:
-        raise LoadError(f"{path}:1: no readable header")
     try:
-        column_types(first.fields)
-    except KeyError as error:
-        raise LoadError(f"{path}:1: {error.args[0]}") from None
-    return first.fields
+        return read_header(path)
+    except ValueError as error:
+        raise LoadError(str(error)) from None
 
 
 def load(database: Database, data_root: Path, pattern: str,

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable, List, Sequence, Tuple
 
 from components import span_query
-from components.csv_rows import cell_value, column_types, read_records, row_problem
+from components.csv_rows import cell_value, checked_rows, column_types, read_header
 from components.database import Database, parse_url, quote_identifier
 from components.features import LABEL, RawType
 
@@ -76,15 +76,10 @@ def csv_files(source: Path) -> List[Path]:
 
 
 def _csv_header(path: Path) -> List[str]:
-    with path.open("rb") as handle:
-        first = next(read_records([handle.readline()]), None)
-    if first is None or not first.fields:
-        raise PredictError(f"{path}:1: no readable header")
     try:
-        column_types([name for name in first.fields if name != span_query.KEY_COLUMN])
-    except KeyError as error:
-        raise PredictError(f"{path}:1: {error.args[0]}") from None
-    return first.fields
+        return read_header(path, ignore=[span_query.KEY_COLUMN])
+    except ValueError as error:
+        raise PredictError(str(error)) from None
 
 
 def _row_key(fields: Sequence[str]) -> str:
@@ -96,22 +91,16 @@ def _csv_rows(path: Path) -> Iterable[Tuple[str, Any]]:
     from components.example_values import example
 
     header = _csv_header(path)
-    features = [name for name in header if name != span_query.KEY_COLUMN]
-    types = column_types(features)
-    with path.open("rb") as handle:
-        records = read_records(handle)
-        next(records)
-        for record in records:
-            if record.fields == []:
-                continue
-            problem = record.problem or row_problem(header, {
-                **types, span_query.KEY_COLUMN: RawType.BYTES}, record.fields)
-            if problem:
-                raise PredictError(f"{path}:{record.line}: {problem}")
-            row = dict(zip(header, record.fields))
-            key = row.pop(span_query.KEY_COLUMN, None) or _row_key(record.fields)
+    types = column_types([name for name in header if name != span_query.KEY_COLUMN])
+    try:
+        for fields in checked_rows(path, header, {
+                **types, span_query.KEY_COLUMN: RawType.BYTES}):
+            row = dict(zip(header, fields))
+            key = row.pop(span_query.KEY_COLUMN, None) or _row_key(fields)
             yield key, example(types, {name: cell_value(types[name], cell)
                                        for name, cell in row.items()})
+    except ValueError as error:
+        raise PredictError(str(error)) from None
 
 
 def _one_row_per_key(key_and_examples) -> Tuple[str, bytes]:

@@ -150,3 +150,58 @@ def test_no_password_in_the_spec_metadata_or_logs(ingested):
     for path in root.rglob("*"):
         if path.is_file():
             assert PASSWORD.encode() not in path.read_bytes(), path
+
+
+def _postgres_failures(postgres):
+    from tests.postgres_server import free_port
+
+    query = span_query.DEFAULT_QUERY
+    return {
+        "unreachable": (f"postgresql://taxi@127.0.0.1:{free_port()}/taxi", query,
+                        {}, "Connection refused"),
+        "wrong credentials": (postgres.url, query, {"PGPASSWORD": "not-it"},
+                              'password authentication failed for user "taxi" '
+                              "(the password comes from PGPASSWORD"),
+        "missing table": (postgres.url, query.replace("FROM trips", "FROM nothere"),
+                          {}, 'relation "nothere" does not exist'),
+        "failing query": (postgres.url, query + " AND fare / 0 > 1", {},
+                          "division by zero"),
+    }
+
+
+@pytest.mark.parametrize("case", ["unreachable", "wrong credentials",
+                                  "missing table", "failing query"])
+def test_database_failures_are_named_before_anything_is_written(
+        ingested, postgres, tmp_path, monkeypatch, capsys, case):
+    """Through the CLI's check, and through the executor itself (the
+    database may change between the two)."""
+    from tfx.proto import example_gen_pb2
+    from tfx.types import standard_artifacts
+
+    from components.db_ingest import executor
+    from pipeline import cli
+
+    url, query, env, message = _postgres_failures(postgres)[case]
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code = cli.main(["run", "--database", url, "--db-query", query,
+                     "--output-dir", str(tmp_path / "out")])
+    assert code == cli.EXIT_USAGE
+    error = capsys.readouterr().err
+    assert message in error and url in error
+    assert "not-it" not in error
+    assert not (tmp_path / "out").exists()
+
+    examples = standard_artifacts.Examples()
+    examples.uri = str(tmp_path / "examples")
+    properties = {
+        "input_base": url, executor.KEY_COLUMN_KEY: span_query.KEY_COLUMN,
+        executor.READ_PARTITIONS_KEY: 2,
+        "input_config": json.dumps({"splits": [{"name": "all", "pattern": query}]}),
+        "output_config": json.dumps({"split_config": {"splits": [
+            {"name": "train", "hash_buckets": 4}, {"name": "eval", "hash_buckets": 1}]}}),
+        "output_data_format": example_gen_pb2.FORMAT_TF_EXAMPLE,
+        "output_file_format": example_gen_pb2.FORMAT_TFRECORDS_GZIP}
+    with pytest.raises(DatabaseError, match=message.split(" (")[0]):
+        executor.Executor().Do({}, {"examples": [examples]}, properties)
+    assert not any(p.is_file() for p in (tmp_path / "examples").rglob("*"))
