@@ -31,6 +31,7 @@ _SQL_TYPES = {
                  RawType.BYTES: "TEXT"},
 }
 CONNECT_TIMEOUT_SECONDS = 10
+_FETCH_ROWS = 1000
 
 
 class DatabaseError(RuntimeError):
@@ -90,16 +91,23 @@ class Database:
         """Column names and rows of one query, on a connection of its own."""
         connection = self.connect()
         try:
-            cursor = self.execute(connection, query, parameters)
+            # PostgreSQL: a server-side cursor, so a big result streams in
+            # batches instead of arriving whole at execute().
+            cursor = self.execute(connection, query, parameters, cursor=(
+                connection.cursor(name="taxi_rows") if self.dialect == POSTGRESQL
+                else None))
+            first = _fetch(cursor, self, query)
+            # A server-side cursor describes its columns after the first fetch.
             columns = [column[0] for column in cursor.description]
-            return columns, _fetch_all_then_close(cursor, connection, self, query)
+            return columns, _rows_then_close(first, cursor, connection, self, query)
         except BaseException:
             connection.close()
             raise
 
-    def execute(self, connection, statement: str, parameters: Sequence[Any] = ()):
+    def execute(self, connection, statement: str, parameters: Sequence[Any] = (),
+                cursor=None):
         """Runs one statement; DatabaseError names the statement and the cause."""
-        cursor = connection.cursor()
+        cursor = cursor if cursor is not None else connection.cursor()
         try:
             # No parameters: psycopg2 would still read '%' in the SQL as a marker.
             cursor.execute(statement, tuple(parameters)) if parameters \
@@ -156,16 +164,20 @@ def _on_conflict_update(key: str, columns: Sequence[str]) -> str:
                         for n in columns))
 
 
-def _fetch_all_then_close(cursor, connection, database: Database, query: str):
+def _fetch(cursor, database: Database, query: str) -> List[tuple]:
     try:
-        while True:
-            try:
-                batch = cursor.fetchmany(1000)
-            except Exception as error:
-                raise DatabaseError(_statement_error(database, query, error)) from None
-            if not batch:
-                return
+        return cursor.fetchmany(_FETCH_ROWS)
+    except Exception as error:  # sqlite3.Error or psycopg2.Error.
+        raise DatabaseError(_statement_error(database, query, error)) from None
+
+
+def _rows_then_close(first: List[tuple], cursor, connection, database: Database,
+                     query: str) -> Iterator[tuple]:
+    try:
+        batch = first
+        while batch:
             yield from batch
+            batch = _fetch(cursor, database, query)
     finally:
         connection.close()
 
