@@ -150,14 +150,17 @@ class _WriteStaging:
             connection.close()
 
 
-def _create_tables(target: Database, table: str, staging: str) -> None:
-    columns = [(PROBABILITY, target.sql_type(RawType.FLOAT)),
-               (DECISION, target.sql_type(RawType.INT)),
-               ("model_version", "TEXT"), ("scored_at", target.timestamp_type)]
+def _create_table(target: Database, connection, table: str) -> None:
+    target.create_table(connection, table, KEY, "TEXT", [
+        (PROBABILITY, target.sql_type(RawType.FLOAT)),
+        (DECISION, target.sql_type(RawType.INT)),
+        ("model_version", "TEXT"), ("scored_at", target.timestamp_type)])
+
+
+def _create_staging(target: Database, staging: str) -> None:
     connection = target.connect(must_exist=False)
     try:
-        target.create_table(connection, table, KEY, "TEXT", columns)
-        target.create_table(connection, staging, KEY, "TEXT", columns)
+        _create_table(target, connection, staging)
         connection.commit()
     finally:
         connection.close()
@@ -173,13 +176,14 @@ def _drop(target: Database, table: str) -> None:
 
 
 def _merge(target: Database, staging: str, table: str) -> Tuple[int, int]:
-    """Moves the staged scores into `table` in one transaction; returns
-    (rows scored, rows now in the table)."""
+    """Moves the staged scores into `table` (created if need be) in one
+    transaction; returns (rows scored, rows now in the table)."""
     connection = target.connect()
     try:
-        count = f"SELECT COUNT(*) FROM {{}}"
+        count = "SELECT COUNT(*) FROM {}"
         [scored] = target.execute(connection, count.format(
             quote_identifier(staging))).fetchone()
+        _create_table(target, connection, table)
         target.merge(connection, staging, table, KEY, COLUMNS)
         target.execute(connection, f"DROP TABLE {quote_identifier(staging)}")
         [rows] = target.execute(connection, count.format(
@@ -218,7 +222,7 @@ def predict(source: str, target_url: str, model: Model, table: str = TABLE,
             _csv_header(path)
     staging = f"{table}__staging_{uuid.uuid4().hex[:12]}"
     scored_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    _create_tables(target, table, staging)
+    _create_staging(target, staging)
     try:
         with beam.Pipeline(options=PipelineOptions(list(beam_args))) as pipeline:
             if is_database(source):

@@ -2,6 +2,7 @@
 tests start. The same rows give the same statistics as the CSV source;
 caching follows the database's contents; failures write nothing."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -78,23 +79,35 @@ def _same(ours, theirs, where="") -> None:
         assert ours == theirs, where
 
 
+@dataclasses.dataclass
+class Ingested:
+    """Two runs of the three sources: ML Metadata's outputs after each."""
+
+    config: object
+    pipeline: object
+    first: dict
+    second: dict
+    postgres_url: str
+
+
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory, postgres):
     tmp = tmp_path_factory.mktemp("db_source")
     data_root = slice_of_data(tmp / "trips")
     sqlite_url = f"sqlite:///{tmp}/trips.sqlite"
-    for url in (sqlite_url, postgres.url):
+    postgres_url = postgres.new_database("db_source")
+    for url in (sqlite_url, postgres_url):
         load(parse_url(url), data_root, datasets.ALL_QUARTERS_PATTERN)
-    config, pipeline = _ingestion_pipeline(tmp, data_root, sqlite_url, postgres.url)
+    config, pipeline = _ingestion_pipeline(tmp, data_root, sqlite_url, postgres_url)
     _run(pipeline)
     first = latest_outputs(config)
     _run(pipeline)
     second = latest_outputs(config)
-    return config, pipeline, first, second
+    return Ingested(config, pipeline, first, second, postgres_url)
 
 
 def test_database_and_csv_sources_give_equal_statistics(ingested):
-    _, _, outputs, _ = ingested
+    outputs = ingested.first
     for split in ("train", "eval"):
         csv_count, csv_features = _statistics(outputs, "CsvExampleGen", split)
         assert csv_count > 0
@@ -105,7 +118,7 @@ def test_database_and_csv_sources_give_equal_statistics(ingested):
 
 
 def test_database_examples_carry_the_newest_span_and_a_fingerprint(ingested):
-    _, _, outputs, _ = ingested
+    outputs = ingested.first
     from components.spans import quarter_index, quarter_name
 
     newest = max(SLICE_QUARTERS)
@@ -120,16 +133,16 @@ def test_database_examples_carry_the_newest_span_and_a_fingerprint(ingested):
 
 
 def test_an_unchanged_database_is_taken_from_cache(ingested):
-    _, _, first, second = ingested
+    first, second = ingested.first, ingested.second
     for name in SOURCES:
         assert second[name]["state"] == "CACHED", name
         assert (second[name]["outputs"]["examples"][0]["id"]
                 == first[name]["outputs"]["examples"][0]["id"])
 
 
-def test_a_new_quarter_of_rows_is_ingested_on_the_next_run(ingested, postgres):
-    config, pipeline, _, second = ingested
-    database = parse_url(postgres.url)
+def test_a_new_quarter_of_rows_is_ingested_on_the_next_run(ingested):
+    config, pipeline, second = ingested.config, ingested.pipeline, ingested.second
+    database = parse_url(ingested.postgres_url)
     connection = database.connect()
     # A copy of one trip, moved into the next quarter (2014-10-01).
     database.execute(connection, (
@@ -163,34 +176,33 @@ def _columns(database):
 def test_no_password_in_the_spec_metadata_or_logs(ingested):
     from tests.postgres_server import PASSWORD
 
-    config, _, _, _ = ingested
+    config = ingested.config
     root = Path(config.output_dir)
     for path in root.rglob("*"):
         if path.is_file():
             assert PASSWORD.encode() not in path.read_bytes(), path
 
 
-def _postgres_failures(postgres):
+def _postgres_failures(url: str):
     from tests.postgres_server import free_port
 
     query = span_query.DEFAULT_QUERY
     return {
         "unreachable": (f"postgresql://taxi@127.0.0.1:{free_port()}/taxi", query,
                         {}, "Connection refused"),
-        "wrong credentials": (postgres.url, query, {"PGPASSWORD": "not-it"},
+        "wrong credentials": (url, query, {"PGPASSWORD": "not-it"},
                               'password authentication failed for user "taxi" '
                               "(the password comes from PGPASSWORD"),
-        "missing table": (postgres.url, query.replace("FROM trips", "FROM nothere"),
+        "missing table": (url, query.replace("FROM trips", "FROM nothere"),
                           {}, 'relation "nothere" does not exist'),
-        "failing query": (postgres.url, query + " AND fare / 0 > 1", {},
-                          "division by zero"),
+        "failing query": (url, query + " AND fare / 0 > 1", {}, "division by zero"),
     }
 
 
 @pytest.mark.parametrize("case", ["unreachable", "wrong credentials",
                                   "missing table", "failing query"])
 def test_database_failures_are_named_before_anything_is_written(
-        ingested, postgres, tmp_path, monkeypatch, capsys, case):
+        ingested, tmp_path, monkeypatch, capsys, case):
     """Through the CLI's check, and through the executor itself (the
     database may change between the two)."""
     from tfx.proto import example_gen_pb2
@@ -199,7 +211,7 @@ def test_database_failures_are_named_before_anything_is_written(
     from components.db_ingest import executor
     from pipeline import cli
 
-    url, query, env, message = _postgres_failures(postgres)[case]
+    url, query, env, message = _postgres_failures(ingested.postgres_url)[case]
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     code = cli.main(["run", "--database", url, "--db-query", query,

@@ -37,17 +37,18 @@ def _staging_tables(url: str) -> int:
 def postgres_run(tmp_path_factory, postgres):
     """All bundled trips loaded into PostgreSQL, then the pipeline run on them."""
     tmp = tmp_path_factory.mktemp("postgres_run")
-    loaded = _cli("load-db", "--database", postgres.url)
+    url = postgres.new_database("reverse_etl")
+    loaded = _cli("load-db", "--database", url)
     assert loaded.returncode == cli.EXIT_OK, loaded.stderr
-    result = _cli("run", "--database", postgres.url, "--output-dir", str(tmp))
-    return tmp, result
+    result = _cli("run", "--database", url, "--output-dir", str(tmp))
+    return tmp, result, url
 
 
 def test_one_switch_trains_from_postgresql_to_the_csv_quality_bar(postgres_run):
     from pipeline.config import PipelineConfig
     from pipeline.local_run import evaluation_summary
 
-    out, result = postgres_run
+    out, result, _ = postgres_run
     assert result.returncode == cli.EXIT_OK, result.stdout + result.stderr
     assert "DatabaseExampleGen ... done" in result.stderr
     assert "CsvExampleGen" not in result.stderr
@@ -61,7 +62,7 @@ def test_one_switch_trains_from_postgresql_to_the_csv_quality_bar(postgres_run):
 def test_the_password_is_nowhere_in_the_run(postgres_run):
     from tests.postgres_server import PASSWORD
 
-    out, result = postgres_run
+    out, result, _ = postgres_run
     assert PASSWORD not in result.stdout + result.stderr
     files = [p for p in out.rglob("*") if p.is_file()]
     assert any(p.name == "metadata.sqlite" for p in files)
@@ -70,25 +71,25 @@ def test_the_password_is_nowhere_in_the_run(postgres_run):
         assert PASSWORD.encode() not in path.read_bytes(), path
 
 
-def test_predictions_from_a_table_land_once_per_trip(postgres_run, postgres):
-    out, _ = postgres_run
+def test_predictions_from_a_table_land_once_per_trip(postgres_run):
+    out, _, url = postgres_run
     version = predict.latest_model(out / "serving" / "chicago-taxi").version
     for attempt in range(2):
-        result = _cli("predict", "--source", postgres.url, "--to", postgres.url,
+        result = _cli("predict", "--source", url, "--to", url,
                       "--output-dir", str(out))
         assert result.returncode == cli.EXIT_OK, result.stderr
         assert (f"Scored 15002 trips with model version {version}; 15002 rows in "
                 f"table trip_predictions") in result.stdout
-        assert _table(postgres.url) == (15002, 15002, version, version, 1)
-    assert _staging_tables(postgres.url) == 0
+        assert _table(url) == (15002, 15002, version, version, 1)
+    assert _staging_tables(url) == 0
     # The scores are the model's: about as many big tippers as in the data.
-    share = parse_url(postgres.url).one_row(
+    share = parse_url(url).one_row(
         "SELECT AVG(big_tipper) FROM trip_predictions")[0]
     assert 0.15 < float(share) < 0.4
 
 
 def test_predictions_from_csvs_are_keyed_by_their_fields(postgres_run, tmp_path):
-    out, _ = postgres_run
+    out, _, _ = postgres_run
     target = f"sqlite:///{tmp_path}/scores.sqlite"
     source = REPO_ROOT / "data" / "trips" / NEWEST
     for attempt in range(2):
@@ -99,7 +100,7 @@ def test_predictions_from_csvs_are_keyed_by_their_fields(postgres_run, tmp_path)
 
 
 def test_a_bad_row_fails_predict_and_changes_nothing(postgres_run, tmp_path, capsys):
-    out, _ = postgres_run
+    out, _, _ = postgres_run
     target = f"sqlite:///{tmp_path}/scores.sqlite"
     good = tmp_path / "good"
     shutil.copytree(REPO_ROOT / "data" / "trips" / NEWEST, good)
@@ -119,6 +120,11 @@ def test_a_bad_row_fails_predict_and_changes_nothing(postgres_run, tmp_path, cap
     assert "trips.csv:151: trip_miles='far' is not a number; nothing was written" in error
     assert _table(target) == before
     assert _staging_tables(target) == 0
+    fresh = f"sqlite:///{tmp_path}/fresh.sqlite"
+    assert cli.main(["predict", "--source", str(good), "--to", fresh,
+                     "--output-dir", str(out)]) == cli.EXIT_DATA_INVALID
+    assert parse_url(fresh).one_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'") == (0,)
 
 
 def test_predict_names_what_is_missing(tmp_path, capsys):
