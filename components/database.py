@@ -18,7 +18,7 @@ import dataclasses
 import sqlite3
 import urllib.parse
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from components.features import RawType
 
@@ -105,13 +105,18 @@ class Database:
             raise
 
     def execute(self, connection, statement: str, parameters: Sequence[Any] = (),
-                cursor=None):
-        """Runs one statement; DatabaseError names the statement and the cause."""
+                cursor=None, many: Optional[Sequence[Sequence[Any]]] = None):
+        """Runs one statement (for each of `many` parameter rows, if given);
+        DatabaseError names the statement and the cause."""
         cursor = cursor if cursor is not None else connection.cursor()
         try:
-            # No parameters: psycopg2 would still read '%' in the SQL as a marker.
-            cursor.execute(statement, tuple(parameters)) if parameters \
-                else cursor.execute(statement)
+            if many is not None:
+                cursor.executemany(statement, [tuple(row) for row in many])
+            elif parameters:
+                cursor.execute(statement, tuple(parameters))
+            else:
+                # psycopg2 would read '%' in the SQL as a marker even with ().
+                cursor.execute(statement)
         except Exception as error:  # sqlite3.Error or psycopg2.Error.
             connection.rollback()
             raise DatabaseError(_statement_error(self, statement, error)) from None
@@ -134,17 +139,11 @@ class Database:
         """Inserts rows (key first, then `columns`), replacing any row with
         the same key; the caller commits."""
         names = [key, *columns]
-        statement = (
-            f"INSERT INTO {quote_identifier(table)} "
-            f"({', '.join(quote_identifier(n) for n in names)}) "
-            f"VALUES ({', '.join([self.placeholder] * len(names))}) "
-            + _on_conflict_update(key, columns))
-        cursor = connection.cursor()
-        try:
-            cursor.executemany(statement, [tuple(row) for row in rows])
-        except Exception as error:
-            connection.rollback()
-            raise DatabaseError(_statement_error(self, statement, error)) from None
+        self.execute(connection,
+                     f"INSERT INTO {quote_identifier(table)} "
+                     f"({', '.join(quote_identifier(n) for n in names)}) "
+                     f"VALUES ({', '.join([self.placeholder] * len(names))}) "
+                     + _on_conflict_update(key, columns), many=rows)
 
     def merge(self, connection, source: str, target: str, key: str,
               columns: Sequence[str]) -> None:

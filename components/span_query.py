@@ -9,10 +9,11 @@ check uses it too.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from components.database import Database, DatabaseError, quote_identifier
-from components.features import START_TIME, RawType, raw_feature
+from components.csv_rows import column_types
+from components.features import START_TIME, RawType
 from components.spans import quarter_bounds, quarter_index
 
 SPAN_BEGIN = "{span_begin}"
@@ -50,13 +51,8 @@ def is_filled(query: str) -> bool:
 
 
 def span_window(first_present: int, last_present: int,
-                num_spans: Optional[int] = None,
-                static: Optional[Tuple[int, int]] = None) -> Tuple[int, int]:
-    """Spans to ingest: a static range, the newest `num_spans`, or all."""
-    if static is not None:
-        if static[0] > static[1]:
-            raise ValueError(f"span range {static[0]}..{static[1]} is empty")
-        return static
+                num_spans: Optional[int] = None) -> Tuple[int, int]:
+    """Spans to ingest: the newest `num_spans`, or all."""
     if num_spans is not None:
         return max(first_present, last_present - num_spans + 1), last_present
     return first_present, last_present
@@ -94,13 +90,13 @@ def range_query(query: str, key: str, placeholder: str) -> str:
             f"WHERE {key} >= {placeholder} AND {key} < {placeholder}")
 
 
-def fingerprint_query(query: str, key: str, columns: Sequence[str]) -> str:
+def fingerprint_query(query: str, key: str, types: Dict[str, RawType]) -> str:
     """Sums that change when rows are added, removed or edited: a cheap
     stand-in for file fingerprints, so an unchanged window stays cached."""
-    terms = [f"COUNT(*)", f"SUM({quote_identifier(key)})"]
-    for name in columns:
+    terms = ["COUNT(*)", f"SUM({quote_identifier(key)})"]
+    for name, raw_type in sorted(types.items()):
         column = quote_identifier(name)
-        if raw_feature(name).raw_type == RawType.BYTES:
+        if raw_type == RawType.BYTES:
             terms.append(f"SUM(LENGTH({column}))")
         else:
             terms.append(f"SUM({column})")
@@ -108,18 +104,17 @@ def fingerprint_query(query: str, key: str, columns: Sequence[str]) -> str:
     return f"SELECT {', '.join(terms)} FROM {_source(query)}"
 
 
-def resolve_window(database: Database, template: str, num_spans: Optional[int] = None,
-                   static: Optional[Tuple[int, int]] = None) -> Tuple[int, int]:
-    """The spans to ingest: which quarters hold rows, narrowed by the range."""
+def resolve_window(database: Database, template: str,
+                   num_spans: Optional[int] = None) -> Tuple[int, int]:
+    """The spans to ingest: the quarters that hold rows, or the newest
+    `num_spans` of them."""
     check_template(template)
     rows, earliest, latest = database.one_row(extent_query(fill_all_time(template)))
-    if rows:
-        return span_window(quarter_index(int(earliest)), quarter_index(int(latest)),
-                           num_spans, static)
-    if static is None:
+    if not rows:
         raise DatabaseError(f"{database.url}: the query returned no rows at all\n"
                             f"  in: {template}")
-    return static
+    return span_window(quarter_index(int(earliest)), quarter_index(int(latest)),
+                       num_spans)
 
 
 def spec_types(database: Database, query: str, key: str) -> Dict[str, RawType]:
@@ -131,14 +126,7 @@ def spec_types(database: Database, query: str, key: str) -> Dict[str, RawType]:
         raise DatabaseError(f"{database.url}: the query returns no key column "
                             f"{key!r} (needed to split the read); columns: "
                             f"{', '.join(columns)}\n  in: {query}")
-    types = {}
-    for name in columns:
-        if name == key:
-            continue
-        try:
-            types[name] = raw_feature(name).raw_type
-        except KeyError:
-            raise DatabaseError(f"{database.url}: column {name!r} is not a raw "
-                                f"feature of the spec (components/features.py)"
-                                f"\n  in: {query}") from None
-    return types
+    try:
+        return column_types([name for name in columns if name != key])
+    except KeyError as error:
+        raise DatabaseError(f"{database.url}: {error.args[0]}\n  in: {query}") from None

@@ -198,7 +198,6 @@ def _merge(target: Database, staging: str, table: str) -> Tuple[int, int]:
 class Outcome:
     scored: int
     rows_in_table: int
-    model: Model
     table: str
 
 
@@ -246,6 +245,5 @@ def predict(source: str, target_url: str, model: Model, table: str = TABLE,
     except BaseException:
         _drop(target, staging)
         raise
-    return Outcome(scored=scored, rows_in_table=rows_in_table, model=model,
-                   table=table)
+    return Outcome(scored=scored, rows_in_table=rows_in_table, table=table)
 

@@ -32,7 +32,7 @@ class DatabaseExampleGen(base_beam_component.BaseBeamComponent):
 
     `query` holds `{span_begin}` and `{span_end}` (Unix seconds); spans are
     calendar quarters. By default the window is every quarter that has rows;
-    `num_spans` keeps the newest N, `span_range` (first, last) fixes it.
+    `num_spans` keeps only the newest N (TFX's RangeConfig.rolling_range).
     Output splits are hash buckets, as for the CSV source.
     """
 
@@ -44,18 +44,13 @@ class DatabaseExampleGen(base_beam_component.BaseBeamComponent):
                  output_config: example_gen_pb2.Output,
                  key_column: str = span_query.KEY_COLUMN,
                  read_partitions: int = 4,
-                 num_spans: Optional[int] = None,
-                 span_range: Optional[tuple] = None):
+                 num_spans: Optional[int] = None):
         parse_url(database_url)  # Refuses a URL with a password, early.
         span_query.check_template(query)
         if read_partitions < 1:
             raise ValueError(f"read_partitions must be at least 1, got {read_partitions}")
         range_config = None
-        if span_range is not None:
-            range_config = range_config_pb2.RangeConfig(
-                static_range=range_config_pb2.StaticRange(
-                    start_span_number=span_range[0], end_span_number=span_range[1]))
-        elif num_spans is not None:
+        if num_spans is not None:
             range_config = range_config_pb2.RangeConfig(
                 rolling_range=range_config_pb2.RollingRange(num_spans=num_spans))
         input_config = example_gen_pb2.Input(splits=[

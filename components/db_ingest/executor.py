@@ -14,7 +14,7 @@ so nothing is written.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, Dict, Iterable, Tuple
 
 import apache_beam as beam
 import tensorflow as tf
@@ -35,22 +35,13 @@ KEY_COLUMN_KEY = "key_column"
 READ_PARTITIONS_KEY = "read_partitions"
 
 
-def _range(exec_properties: Dict[str, Any]) -> Tuple[Optional[int], Optional[Tuple[int, int]]]:
-    """(newest N spans, static first..last) from the RangeConfig, if any."""
-    text = exec_properties.get(standard_component_specs.RANGE_CONFIG_KEY)
-    if not text:
-        return None, None
-    config = proto_utils.json_to_proto(text, range_config_pb2.RangeConfig())
-    if config.HasField("static_range"):
-        return None, (config.static_range.start_span_number,
-                      config.static_range.end_span_number)
-    return config.rolling_range.num_spans, None
-
-
 def _window(database: Database, template: str,
             exec_properties: Dict[str, Any]) -> Tuple[int, int]:
-    num_spans, static = _range(exec_properties)
-    return span_query.resolve_window(database, template, num_spans, static)
+    """Every quarter with rows, or the newest N (RangeConfig.rolling_range)."""
+    text = exec_properties.get(standard_component_specs.RANGE_CONFIG_KEY)
+    num_spans = (proto_utils.json_to_proto(text, range_config_pb2.RangeConfig())
+                 .rolling_range.num_spans if text else None)
+    return span_query.resolve_window(database, template, num_spans)
 
 
 class _ReadKeyRange(beam.DoFn):
@@ -132,9 +123,9 @@ class Driver(example_gen_driver.Driver):
         for split in input_config.splits:
             first, last = _window(database, split.pattern, exec_properties)
             split.pattern = span_query.fill_spans(split.pattern, first, last)
-            columns = span_query.spec_types(database, split.pattern, key)
+            types = span_query.spec_types(database, split.pattern, key)
             sums = database.one_row(span_query.fingerprint_query(
-                split.pattern, key, sorted(columns)))
+                split.pattern, key, types))
             windows.append((first, last))
             fingerprints.append(
                 f"split:{split.name},spans:{quarter_name(first)}..{quarter_name(last)},"

@@ -8,7 +8,6 @@ import pytest
 from components import span_query
 from components.database import parse_url
 from components.db_ingest import DatabaseExampleGen
-from pipeline import datasets
 from pipeline.config import REPO_ROOT
 from pipeline.load_db import load
 
