@@ -13,21 +13,27 @@ VENV := .venv
 STAMP := $(VENV)/.synced-from-lock
 PYTEST_ARGS ?=
 RUN_ARGS ?=
+BENCH_ARGS ?=
 
 export UV_PYTHON := $(PYTHON310)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test test-quick venv lock clean help chromium postgresql
+.PHONY: run test test-quick bench venv lock clean help chromium postgresql
 
 help:
 	@echo "make run         run the pipeline on the bundled data (outputs in runs/)"
 	@echo "make test        the whole test suite, end-to-end runs included"
 	@echo "make test-quick  unit tests only (pytest -m 'not slow')"
+	@echo "make bench       this pipeline vs TFX's taxi example, side by side (bench/README.md)"
 	@echo "make lock        re-resolve uv.lock after editing pyproject.toml"
 
 run: $(STAMP)
 	$(VENV)/bin/python -m pipeline run $(RUN_ARGS)
+
+# Hours at full size (15k to 5M rows); BENCH_ARGS=--quick for a smoke run.
+bench: $(STAMP)
+	$(VENV)/bin/python -m bench $(BENCH_ARGS)
 
 test: $(STAMP) chromium postgresql
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)

@@ -22,7 +22,12 @@ from components import features
 from components.contract import (PROBABILITY_OUTPUT, SERVING_SIGNATURE,
                                  TRANSFORM_SIGNATURE)
 from components.hyperparameters import Hyperparameters
+from components.tf_keras_autograph import skip_tf_keras_conversion
 
+skip_tf_keras_conversion()
+
+# Later epochs draw batches from this many cached ones at random.
+CACHED_BATCHES_SHUFFLED = 64
 
 
 def embedding_dim(cardinality: int, maximum: int) -> int:
@@ -70,11 +75,29 @@ def build_model(transform_output: tft.TFTransformOutput,
 def _dataset(file_pattern: List[str], data_accessor,
              transform_output: tft.TFTransformOutput,
              batch_size: int) -> tf.data.Dataset:
-    return data_accessor.tf_dataset_factory(
+    """(model inputs, label) batches: raw examples, shuffled and transformed
+    batch by batch, repeated.
+
+    Batches are cached as they are first transformed, so later epochs over
+    small data skip parsing and the transform graph; on large data training
+    ends within the first pass, and the cache never holds more than the
+    batches trained on.
+    """
+    transform_layer = transform_output.transform_features_layer()
+
+    def transform(raw):
+        transformed = transform_layer(raw)
+        label = transformed.pop(features.LABEL.name)
+        return transformed, label
+
+    raw = data_accessor.tf_dataset_factory(
         file_pattern,
-        dataset_options.TensorFlowDatasetOptions(
-            batch_size=batch_size, label_key=features.LABEL.name),
-        transform_output.transformed_metadata.schema)
+        dataset_options.TensorFlowDatasetOptions(batch_size=batch_size, num_epochs=1),
+        transform_output.raw_metadata.schema)
+    return (raw.map(transform, num_parallel_calls=tf.data.AUTOTUNE)
+            .cache()
+            .shuffle(CACHED_BATCHES_SHUFFLED)
+            .repeat())
 
 
 def _parse_raw_examples(transform_output: tft.TFTransformOutput,

@@ -21,7 +21,19 @@ from typing import Dict, List, Optional
 
 import tensorflow_model_analysis as tfma
 from google.protobuf import json_format
-from tfx import v1 as tfx
+# Direct imports, not `tfx.v1`: that also loads the Google Cloud AI Platform
+# extension (5 s of a 15k-row run) which no local or Kubeflow run uses.
+from tfx.components import (Evaluator, ExampleValidator, Pusher, SchemaGen, StatisticsGen,
+                            Trainer, Transform)
+from tfx.dsl.components.common.resolver import Resolver
+from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
+    LatestBlessedModelStrategy)
+from tfx.orchestration import metadata as mlmd_config
+from tfx.orchestration.data_types import RuntimeParameter
+from tfx.orchestration.pipeline import Pipeline
+from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
+from tfx.types import standard_artifacts
+from tfx.types.channel import Channel
 from tfx.dsl.components.base import executor_spec
 
 from components import features
@@ -45,8 +57,8 @@ DATA_ROOT_PARAMETER = "data_root"
 TRAIN_ARGS_PARAMETER = "train_args"
 
 
-def _train_args(config: PipelineConfig) -> tfx.proto.TrainArgs:
-    return tfx.proto.TrainArgs(num_steps=config.train_steps)
+def _train_args(config: PipelineConfig) -> trainer_pb2.TrainArgs:
+    return trainer_pb2.TrainArgs(num_steps=config.train_steps)
 
 
 def runtime_parameter_defaults(config: PipelineConfig) -> Dict[str, str]:
@@ -61,9 +73,9 @@ def runtime_parameter_defaults(config: PipelineConfig) -> Dict[str, str]:
 def _example_gen(config: PipelineConfig, data_root):
     """The CSV source, or the database source when the config names one;
     both hash-split into train and eval the same way."""
-    output_config = tfx.proto.Output(split_config=tfx.proto.SplitConfig(splits=[
-        tfx.proto.SplitConfig.Split(name="train", hash_buckets=config.train_buckets),
-        tfx.proto.SplitConfig.Split(name="eval", hash_buckets=config.eval_buckets),
+    output_config = example_gen_pb2.Output(split_config=example_gen_pb2.SplitConfig(splits=[
+        example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=config.train_buckets),
+        example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=config.eval_buckets),
     ]))
     if config.database is not None:
         source = config.database
@@ -71,8 +83,8 @@ def _example_gen(config: PipelineConfig, data_root):
             database_url=source.url, query=source.query, output_config=output_config,
             key_column=source.key_column, read_partitions=source.read_partitions,
             num_spans=source.num_spans)
-    input_config = tfx.proto.Input(splits=[
-        tfx.proto.Input.Split(name="all", pattern=config.input_pattern)])
+    input_config = example_gen_pb2.Input(splits=[
+        example_gen_pb2.Input.Split(name="all", pattern=config.input_pattern)])
     return QuarantiningCsvExampleGen(
         input_base=data_root, input_config=input_config, output_config=output_config,
         max_quarantined_fraction=config.max_quarantined_fraction,
@@ -83,10 +95,10 @@ def _serving_example_gen(config: PipelineConfig):
     """The serving sample as one split, 'serving'."""
     return QuarantiningCsvExampleGen(
         input_base=config.serving_data_root,
-        input_config=tfx.proto.Input(splits=[tfx.proto.Input.Split(
+        input_config=example_gen_pb2.Input(splits=[example_gen_pb2.Input.Split(
             name="serving", pattern=datasets.SERVING_PATTERN)]),
         # No output splits: the input split is kept as it is.
-        output_config=tfx.proto.Output(),
+        output_config=example_gen_pb2.Output(),
         max_quarantined_fraction=config.max_quarantined_fraction,
     ).with_id("ServingExampleGen")
 
@@ -131,7 +143,7 @@ def eval_config(config: PipelineConfig) -> tfma.EvalConfig:
 
 
 def create_pipeline(config: PipelineConfig, for_kubeflow: bool = False
-                    ) -> tfx.dsl.Pipeline:
+                    ) -> Pipeline:
     """The pipeline for LocalDagRunner, or for KubeflowV2DagRunner to compile.
 
     For Kubeflow, the data root and the train args become runtime parameters
@@ -143,7 +155,7 @@ def create_pipeline(config: PipelineConfig, for_kubeflow: bool = False
     code = {"code_fingerprint": source_fingerprint()}
     if for_kubeflow:
         parameters = {
-            name: tfx.dsl.experimental.RuntimeParameter(name=name, ptype=str,
+            name: RuntimeParameter(name=name, ptype=str,
                                                         default=default)
             for name, default in runtime_parameter_defaults(config).items()}
         data_root = parameters[DATA_ROOT_PARAMETER]
@@ -154,16 +166,16 @@ def create_pipeline(config: PipelineConfig, for_kubeflow: bool = False
         data_root = config.data_root
         train_args = _train_args(config)
         schema_sha256 = file_sha256(config.schema_path)
-        metadata = tfx.orchestration.metadata.sqlite_metadata_connection_config(
+        metadata = mlmd_config.sqlite_metadata_connection_config(
             config.metadata_path)
     example_gen = _example_gen(config, data_root)
-    statistics_gen = tfx.components.StatisticsGen(
+    statistics_gen = StatisticsGen(
         examples=example_gen.outputs["examples"])
-    inferred_schema = tfx.components.SchemaGen(
+    inferred_schema = SchemaGen(
         statistics=statistics_gen.outputs["statistics"])
     curated_schema = CuratedSchemaImporter(
         schema_file=config.schema_path, schema_sha256=schema_sha256)
-    example_validator = tfx.components.ExampleValidator(
+    example_validator = ExampleValidator(
         statistics=statistics_gen.outputs["statistics"],
         schema=curated_schema.outputs["schema"])
     serving_example_gen = (_serving_example_gen(config)
@@ -178,40 +190,48 @@ def create_pipeline(config: PipelineConfig, for_kubeflow: bool = False
         anomalies=example_validator.outputs["anomalies"],
         drift_anomalies=drift_skew_check.outputs["anomalies"],
         accepted=config.accepted_anomalies)
-    transform = tfx.components.Transform(
+    transform = Transform(
         examples=example_gen.outputs["examples"],
         schema=curated_schema.outputs["schema"],
         preprocessing_fn=PREPROCESSING_FN,
         custom_config=code,
         # StatisticsGen already describes the raw data; Transform's own
         # pre/post statistics would add two full Beam passes.
-        disable_statistics=True)
+        disable_statistics=True,
+        # The Trainer applies the transform graph to the batches it reads
+        # (a fraction of the data at 1M rows); writing every transformed
+        # example first costs a full pass and as much disk as ExampleGen.
+        materialize=False,
+        # TFT's analyzer cache saves work per input span it has seen, but
+        # every changed input here is a new ExampleGen artifact over all
+        # quarters, so it never hits; writing it costs time in every run.
+        disable_analyzer_cache=True)
     transform.add_upstream_node(anomaly_gate)
-    trainer = tfx.components.Trainer(
+    trainer = Trainer(
         run_fn=RUN_FN,
-        examples=transform.outputs["transformed_examples"],
+        examples=example_gen.outputs["examples"],
         transform_graph=transform.outputs["transform_graph"],
         train_args=train_args,
-        eval_args=tfx.proto.EvalArgs(num_steps=config.eval_steps),
+        eval_args=trainer_pb2.EvalArgs(num_steps=config.eval_steps),
         custom_config={**config.hyperparameters.to_custom_config(), **code})
-    latest_blessed_model = tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
-        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-        model_blessing=tfx.dsl.Channel(
-            type=tfx.types.standard_artifacts.ModelBlessing),
+    latest_blessed_model = Resolver(
+        strategy_class=LatestBlessedModelStrategy,
+        model=Channel(type=standard_artifacts.Model),
+        model_blessing=Channel(
+            type=standard_artifacts.ModelBlessing),
     ).with_id(LATEST_BLESSED_MODEL)
-    evaluator = tfx.components.Evaluator(
+    evaluator = Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
         baseline_model=latest_blessed_model.outputs["model"],
         example_splits=["eval"],
         eval_config=eval_config(config))
-    pusher = tfx.components.Pusher(
+    pusher = Pusher(
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
         custom_executor_spec=executor_spec.ExecutorClassSpec(atomic_pusher.Executor),
-        push_destination=tfx.proto.PushDestination(
-            filesystem=tfx.proto.PushDestination.Filesystem(
+        push_destination=pusher_pb2.PushDestination(
+            filesystem=pusher_pb2.PushDestination.Filesystem(
                 base_directory=config.serving_dir)))
     components: List = [
         example_gen, statistics_gen, inferred_schema, curated_schema,
@@ -219,7 +239,7 @@ def create_pipeline(config: PipelineConfig, for_kubeflow: bool = False
         drift_skew_check, anomaly_gate, transform, trainer,
         latest_blessed_model, evaluator, pusher,
     ]
-    return tfx.dsl.Pipeline(
+    return Pipeline(
         pipeline_name=config.pipeline_name,
         pipeline_root=config.pipeline_root,
         components=components,

@@ -7,13 +7,14 @@ errors answer at once; TensorFlow and TFX load when a command runs.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
 import sys
 import time
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 from components import span_query
 from pipeline import config as config_module
@@ -146,9 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
              "every quarter with rows)")
     _add_output_dir(run)
     _add_beam_arg(run, "extra Apache Beam pipeline option, repeatable; write it "
-                       "with '=', e.g. --beam-arg=--direct_num_workers=4. Later "
-                       "options override the defaults "
-                       f"{' '.join(config_module.default_beam_args())}")
+                       "with '=', e.g. --beam-arg=--direct_num_workers=4. It "
+                       "overrides the default, chosen by input size: "
+                       f"{' '.join(config_module.in_process_beam_args())} up to "
+                       f"{config_module.IN_PROCESS_MAX_ROWS:,} rows, else "
+                       "multi_processing with one worker per core")
     run.add_argument("--no-cache", action="store_true",
                      help="re-run every component even if a cached result exists")
     run.add_argument(
@@ -317,11 +320,15 @@ def _run_config(args: argparse.Namespace) -> config_module.PipelineConfig:
         database=database,
         output_dir=args.output_dir,
         train_steps=args.train_steps,
-        beam_args=config_module.default_beam_args() + tuple(args.beam_arg),
         enable_cache=not args.no_cache,
         serving_data_root=args.serving_sample,
         accepted_anomalies=tuple(args.accept_anomaly),
         max_quarantined_fraction=args.max_quarantined)
+
+
+def _beam_args(args: argparse.Namespace, input_rows: int) -> Tuple[str, ...]:
+    """The running mode for this much data; --beam-arg options come last and win."""
+    return config_module.beam_args_for(input_rows) + tuple(args.beam_arg)
 
 
 def _find_cause(error: BaseException, cls: type) -> Optional[BaseException]:
@@ -353,6 +360,7 @@ def _command_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     for warning in (w for summary in summaries for w in summary.warnings):
         print(f"warning: {warning}", file=sys.stderr)
+    config = dataclasses.replace(config, beam_args=_beam_args(args, summaries[0].rows))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # Imports TFX only inside run(), after the log redirection.
     from pipeline import local_run

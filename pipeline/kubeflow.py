@@ -16,7 +16,8 @@ from typing import Any, Dict, Iterable, Optional, Tuple
 
 import yaml
 
-from pipeline.config import DATA_SUBDIR, SCHEMA_SUBPATH, PipelineConfig, is_remote
+from pipeline.config import (DATA_SUBDIR, SCHEMA_SUBPATH, PipelineConfig, default_beam_args,
+                             is_remote)
 
 # Where the Dockerfile installs this project inside the image.
 IMAGE_PROJECT_DIR = "/opt/taxi-pipeline"
@@ -79,7 +80,8 @@ def kubeflow_config(pipeline_root: str, data_root: str = IMAGE_DATA_ROOT,
         pipeline_root_override=pipeline_root,
         schema_path=IMAGE_SCHEMA,
         train_steps=train_steps or defaults.train_steps,
-        beam_args=defaults.beam_args + tuple(beam_args),
+        # Each task has its pod's cores to itself.
+        beam_args=default_beam_args() + tuple(beam_args),
         serving_data_root=serving_data_root,
         accepted_anomalies=accepted_anomalies,
         max_quarantined_fraction=max_quarantined_fraction)

@@ -133,6 +133,20 @@ def _progress(total: int, console: TextIO, inline: bool) -> Iterator[None]:
         absl_logging.set_verbosity(previous_verbosity)
 
 
+def overall_metrics(evaluation_uri: str) -> dict:
+    """The candidate model's metrics on the overall slice of an evaluation
+    artifact (ours, or any TFX Evaluator's)."""
+    import tensorflow_model_analysis as tfma
+
+    metrics = {}
+    for slice_metrics in tfma.load_metrics(evaluation_uri):
+        if not slice_metrics.slice_key.single_slice_keys:  # The overall slice.
+            for key in slice_metrics.metric_keys_and_values:
+                if key.key.model_name in ("", CANDIDATE_MODEL) and not key.key.is_diff:
+                    metrics[key.key.name] = key.value.double_value.value
+    return metrics
+
+
 def evaluation_summary(config: PipelineConfig) -> dict:
     """Overall-slice metrics and threshold failures of the latest Evaluator run."""
     import tensorflow_model_analysis as tfma
@@ -142,12 +156,7 @@ def evaluation_summary(config: PipelineConfig) -> dict:
     components = latest_outputs(Path(config.metadata_path),
                                 config.pipeline_name)["components"]
     evaluation_uri = components["Evaluator"]["outputs"]["evaluation"][0]["uri"]
-    metrics = {}
-    for slice_metrics in tfma.load_metrics(evaluation_uri):
-        if not slice_metrics.slice_key.single_slice_keys:  # The overall slice.
-            for key in slice_metrics.metric_keys_and_values:
-                if key.key.model_name in ("", CANDIDATE_MODEL) and not key.key.is_diff:
-                    metrics[key.key.name] = key.value.double_value.value
+    metrics = overall_metrics(evaluation_uri)
     validation = tfma.load_validation_result(evaluation_uri)
     failures = [f"{failure.metric_key.name}: {failure.message}"
                 for slice_failures in validation.metric_validations_per_slice
@@ -177,13 +186,16 @@ def _quarantine_summary(components: dict) -> str:
 
 
 def _run_pipeline(config: PipelineConfig, console: TextIO, inline: bool) -> None:
-    from tfx import v1 as tfx
+    from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
+    from components.tf_keras_autograph import skip_tf_keras_conversion
     from pipeline.assembly import create_pipeline
 
+    # Components run in this process; the Evaluator traces the Keras model too.
+    skip_tf_keras_conversion()
     pipeline = create_pipeline(config)
     with _progress(len(pipeline.components), console, inline):
-        tfx.orchestration.LocalDagRunner().run(pipeline)
+        LocalDagRunner().run(pipeline)
 
 
 def run(config: PipelineConfig, verbose: bool = False,

@@ -78,6 +78,9 @@ def latest_outputs(metadata_path: Path, pipeline_name: str) -> Dict[str, Any]:
             "execution_id": latest.id,
             "state": metadata_store_pb2.Execution.State.Name(latest.last_known_state),
             "finished_at": _timestamp(latest.last_update_time_since_epoch),
+            # From registration to publication: the component's own time.
+            "seconds": (latest.last_update_time_since_epoch
+                        - latest.create_time_since_epoch) / 1000,
             "outputs": _output_artifacts(store, latest.id),
         }
     if not components:

@@ -11,9 +11,10 @@ limit) as warnings.
 
 from __future__ import annotations
 
+import array
 import dataclasses
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 MAX_LISTED = 20
 
@@ -39,18 +40,28 @@ class InputSummary:
     warnings: List[str] = dataclasses.field(default_factory=list)
 
 
+# Row fingerprints: FNV's 64-bit prime mixes the cells' hashes.
+_MIX = 1099511628211
+_MASK = 2**64 - 1
+
+
 @dataclasses.dataclass
 class _Scan:
-    """State carried across files: the first header, duplicate tracking,
-    and which columns ever held a value."""
+    """State carried across files: the first header, what identifies each
+    good row (for duplicates), and which columns ever held a value."""
 
     expected_columns: Sequence[str]
     columns_described_as: str
     new_column_hint: str
     first_header: Optional[List[str]] = None
     first_file: Optional[Path] = None
-    seen_rows: Dict[int, str] = dataclasses.field(default_factory=dict)
-    duplicates: List[Tuple[str, str]] = dataclasses.field(default_factory=list)
+    files: List[Path] = dataclasses.field(default_factory=list)
+    # Per good row, in reading order: a 64-bit fingerprint of its cells, its
+    # file's index in `files`, and its ordinal among the file's records.
+    # 16 bytes a row: 80 MB at 5M rows, where a dict of lines took gigabytes.
+    fingerprints: array.array = dataclasses.field(default_factory=lambda: array.array("Q"))
+    file_indexes: array.array = dataclasses.field(default_factory=lambda: array.array("I"))
+    ordinals: array.array = dataclasses.field(default_factory=lambda: array.array("I"))
     filled_columns: set = dataclasses.field(default_factory=set)
     rows: int = 0
     # "file:line: problem" of rows that cannot be parsed (quarantinable).
@@ -79,24 +90,39 @@ def _header_problems(path: Path, header: List[str], scan: _Scan) -> List[str]:
 
 def _check_file(path: Path, scan: _Scan) -> List[str]:
     """File-level problems; row-level ones go to `scan.row_problems`."""
-    from components.csv_rows import read_records, row_problem
+    from components.csv_rows import read_records
 
     with path.open("rb") as handle:
         if handle.read(3) == b"\xef\xbb\xbf":
             return [f"{path}:1: starts with a UTF-8 byte-order mark; save it without one"]
         handle.seek(0)
+        header_record = next(read_records(handle), None)
+    if header_record is None:
+        return [f"{path}: empty file (no header)"]
+    if header_record.problem:
+        return [f"{path}:1: header: {header_record.problem}"]
+    header = header_record.fields
+    problems = _header_problems(path, header, scan)
+    if scan.first_header is None:
+        scan.first_header, scan.first_file = header, path
+    types = _column_types(header)
+    scan.files.append(path)
+    count = None if problems else _arrow_rows(path, header, types, scan)
+    if count is None:
+        count = _python_rows(path, header, types, scan)
+    if count == 0:
+        problems.append(f"{path}: header only, no rows")
+    return problems
+
+
+def _python_rows(path: Path, header: List[str], types, scan: _Scan) -> int:
+    """Checks `path` row by row, naming each bad row; returns its record count."""
+    from components.csv_rows import read_records, row_problem
+
+    count = 0
+    with path.open("rb") as handle:
         records = read_records(handle)
-        header_record = next(records, None)
-        if header_record is None:
-            return [f"{path}: empty file (no header)"]
-        if header_record.problem:
-            return [f"{path}:1: header: {header_record.problem}"]
-        header = header_record.fields
-        problems = _header_problems(path, header, scan)
-        if scan.first_header is None:
-            scan.first_header, scan.first_file = header, path
-        types = _column_types(header)
-        count = 0
+        next(records)  # The header.
         for record in records:
             if record.fields == []:
                 continue
@@ -104,11 +130,55 @@ def _check_file(path: Path, scan: _Scan) -> List[str]:
             problem = record.problem or row_problem(header, types, record.fields)
             if problem:
                 scan.row_problems.append(f"{path}:{record.line}: {problem}")
-            else:
-                _note_row(scan, header, record.fields, f"{path}:{record.line}")
-    if count == 0:
-        problems.append(f"{path}: header only, no rows")
-    return problems
+                continue
+            fingerprint = 0
+            for cell in record.fields:
+                fingerprint = (fingerprint * _MIX + (hash(cell) & _MASK)) & _MASK
+            _note_rows(scan, header, [fingerprint], count - 1,
+                       [name for name, cell in zip(header, record.fields) if cell])
+    return count
+
+
+def _arrow_rows(path: Path, header: List[str], types, scan: _Scan) -> Optional[int]:
+    """Notes the rows of a file Arrow reads whole as the spec types (so no row
+    is bad) a block at a time; None if it cannot, for `_python_rows`."""
+    import numpy as np
+
+    from components import arrow_csv
+
+    if not arrow_csv.readable(str(path), header, types):
+        return None
+    count = 0
+    with arrow_csv.text_batches(str(path), header) as batches:
+        for batch in batches:
+            fingerprints = np.zeros(batch.num_rows, dtype=np.uint64)
+            for column in batch.columns:
+                # Hash each distinct cell once, as `_python_rows` hashes cells.
+                encoded = column.fill_null("").dictionary_encode()
+                hashes = np.array([hash(cell) & _MASK
+                                   for cell in encoded.dictionary.to_pylist()],
+                                  dtype=np.uint64)
+                fingerprints = (fingerprints * np.uint64(_MIX)
+                                + hashes[encoded.indices.to_numpy()])
+            filled = [name for name, column in zip(header, batch.columns)
+                      if column.null_count < len(column)]
+            _note_rows(scan, header, fingerprints, count, filled)
+            count += batch.num_rows
+    return count
+
+
+def _note_rows(scan: _Scan, header: List[str], fingerprints, first_ordinal: int,
+               filled: List[str]) -> None:
+    import numpy as np
+
+    rows = len(fingerprints)
+    scan.rows += rows
+    scan.fingerprints.frombytes(np.asarray(fingerprints, dtype=np.uint64).tobytes())
+    scan.file_indexes.frombytes(
+        np.full(rows, len(scan.files) - 1, dtype=np.uint32).tobytes())
+    scan.ordinals.frombytes(
+        np.arange(first_ordinal, first_ordinal + rows, dtype=np.uint32).tobytes())
+    scan.filled_columns.update(filled)
 
 
 def _column_types(header: List[str]):
@@ -120,22 +190,45 @@ def _column_types(header: List[str]):
     return {**{name: RawType.BYTES for name in header}, **column_types(known)}
 
 
-def _note_row(scan: _Scan, header: List[str], row: List[str], where: str) -> None:
-    scan.rows += 1
-    key = hash(tuple(zip(header, row)))
-    if key in scan.seen_rows:
-        scan.duplicates.append((where, scan.seen_rows[key]))
-    else:
-        scan.seen_rows[key] = where
-    scan.filled_columns.update(name for name, cell in zip(header, row) if cell)
+def _line(scan: _Scan, position: int) -> str:
+    """"file:line" of the good row at `position` in reading order."""
+    from components.csv_rows import read_records
+
+    path = scan.files[scan.file_indexes[position]]
+    ordinal = scan.ordinals[position]
+    with path.open("rb") as handle:
+        records = read_records(handle)
+        next(records)
+        for index, record in enumerate(r for r in records if r.fields != []):
+            if index == ordinal:
+                return f"{path}:{record.line}"
+    raise AssertionError(f"{path} has no record {ordinal}")
+
+
+def _duplicates(scan: _Scan) -> Tuple[int, List[Tuple[str, str]]]:
+    """How many rows repeat an earlier one; the first three as (again, first)."""
+    import numpy as np
+
+    fingerprints = np.frombuffer(scan.fingerprints, dtype=np.uint64)
+    if len(fingerprints) < 2:
+        return 0, []
+    order = np.argsort(fingerprints, kind="stable")  # Equal rows in reading order.
+    ordered = fingerprints[order]
+    group_start = np.ones(len(ordered), dtype=bool)
+    group_start[1:] = ordered[1:] != ordered[:-1]
+    first_index = np.maximum.accumulate(np.where(group_start, np.arange(len(ordered)), 0))
+    first = np.empty_like(order)
+    first[order] = order[first_index]
+    again = np.flatnonzero(first != np.arange(len(first)))
+    return len(again), [(_line(scan, p), _line(scan, first[p])) for p in again[:3]]
 
 
 def _warnings(scan: _Scan) -> List[str]:
     warnings = []
-    if scan.duplicates:
-        examples = ", ".join(f"{again} repeats {first}"
-                             for again, first in scan.duplicates[:3])
-        warnings.append(f"{len(scan.duplicates)} duplicate row(s), e.g. {examples}; "
+    duplicates, examples = _duplicates(scan)
+    if duplicates:
+        listed = ", ".join(f"{again} repeats {first}" for again, first in examples)
+        warnings.append(f"{duplicates} duplicate row(s), e.g. {listed}; "
                         f"they are kept (identical trips are possible)")
     empty = [c for c in (scan.first_header or []) if c not in scan.filled_columns]
     if scan.rows and empty:

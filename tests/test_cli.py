@@ -1,6 +1,7 @@
 """The command line: instant usage errors, exit codes, and a full run on all data."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -63,13 +64,16 @@ def test_artifacts_before_any_run_explains_what_to_do(tmp_path):
     assert "run the pipeline first" in result.stderr
 
 
-def test_beam_args_extend_the_defaults():
+def test_beam_mode_follows_input_size_and_beam_args_win():
     args = cli.build_parser().parse_args(
         ["run", "--beam-arg=--direct_num_workers=4", "--no-cache"])
-    config = cli._run_config(args)
-    assert config.beam_args[-1] == "--direct_num_workers=4"
-    assert "--direct_running_mode=multi_processing" in config.beam_args
-    assert config.enable_cache is False
+    assert cli._run_config(args).enable_cache is False
+    small = cli._beam_args(args, input_rows=15_002)
+    assert "--direct_running_mode=in_memory" in small
+    large = cli._beam_args(args, input_rows=1_000_000)
+    assert "--direct_running_mode=multi_processing" in large
+    assert f"--direct_num_workers={os.cpu_count()}" in large
+    assert small[-1] == large[-1] == "--direct_num_workers=4"
 
 
 @pytest.mark.slow

@@ -135,6 +135,26 @@ def test_duplicate_rows_pass_with_a_warning_naming_the_lines(data_root):
         f"they are kept (identical trips are possible)")
 
 
+def test_duplicates_are_found_across_arrow_read_and_row_by_row_files(data_root):
+    """A file with a bad row is checked row by row, a clean one through
+    Arrow; a row repeated across them is still a duplicate, with its lines."""
+    first, second = (_file(data_root, q) for q in QUARTERS)
+    repeated = first.read_text().splitlines()[3]
+    # A quoted field spanning lines shifts line numbers against row numbers.
+    first.write_text(first.read_text().replace(",Cash,", ',"Ca\nsh",', 1))
+    with second.open("a") as handle:
+        handle.write("\n" + repeated + "\nnot,a,row\n")
+    summary = check_trips(data_root, datasets.ALL_QUARTERS_PATTERN,
+                          max_quarantined_fraction=0.001)
+    last = len(second.read_text().splitlines())
+    line_of_repeated = next(
+        number for number, line in enumerate(first.read_text().splitlines(), start=1)
+        if line == repeated)
+    assert summary.warnings[1] == (
+        f"1 duplicate row(s), e.g. {second}:{last - 1} repeats "
+        f"{first}:{line_of_repeated}; they are kept (identical trips are possible)")
+
+
 def test_all_null_column_passes_preflight_with_a_warning(data_root):
     def empty_tips(rows):
         index = rows[0].index("tips")

@@ -19,15 +19,15 @@ import re
 from typing import Any, Dict, Iterable, List
 
 import apache_beam as beam
-import tensorflow as tf
 from tfx import types
-from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenExecutor
 from tfx.dsl.io import fileio
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils
 
+from components.arrow_csv import serialized_examples
 from components.csv_rows import Record, cell_value, column_types, read_records, row_problem
 from components.example_values import example
+from components.example_writing import StreamingExampleGenExecutor
 from components.features import RawType
 
 QUARANTINE_KEY = "quarantine"
@@ -66,13 +66,21 @@ def _header(path: str) -> List[str]:
 
 
 class _ReadRows(beam.DoFn):
-    """One file's rows: tf.Examples, or (file, line, problem, record) to quarantine."""
+    """One file's rows: serialized tf.Examples, or (file, line, problem, record) to quarantine.
+
+    Files Arrow reads whole take the fast path (components/arrow_csv.py);
+    only a file with a row it rejects is parsed row by row here.
+    """
 
     def __init__(self, header: List[str], types: Dict[str, RawType]):
         self._header = header
         self._types = types
 
     def process(self, path: str) -> Iterable[Any]:
+        fast = serialized_examples(path, self._header, self._types)
+        if fast is not None:
+            yield from fast
+            return
         with fileio.open(path, "rb") as handle:
             records = read_records(handle)
             next(records)  # The header, checked before the job.
@@ -90,7 +98,8 @@ class _ReadRows(beam.DoFn):
             return
         yield example(self._types, {
             name: cell_value(self._types[name], cell)
-            for name, cell in zip(self._header, record.fields)})
+            for name, cell in zip(self._header, record.fields)
+        }).SerializeToString(deterministic=True)
 
 
 def _csv_line(row) -> str:
@@ -101,7 +110,8 @@ def _csv_line(row) -> str:
 
 @beam.ptransform_fn
 @beam.typehints.with_input_types(beam.Pipeline)
-@beam.typehints.with_output_types(tf.train.Example)
+# Deterministically serialized tf.Examples: ExampleGen's hash split hashes them.
+@beam.typehints.with_output_types(bytes)
 def _TypedCsvToExample(pipeline: beam.Pipeline, exec_properties: Dict[str, Any],
                        split_pattern: str) -> beam.pvalue.PCollection:
     pattern = os.path.join(exec_properties[standard_component_specs.INPUT_BASE_KEY],
@@ -147,7 +157,7 @@ def _first_quarantined(paths: List[str]) -> List[str]:
             for file, line, problem in sorted(rows)[:MAX_LISTED]]
 
 
-class Executor(BaseExampleGenExecutor):
+class Executor(StreamingExampleGenExecutor):
     """Typed CSV ingestion with a quarantine for unparsable rows."""
 
     def GetInputSourceToExamplePTransform(self) -> beam.PTransform:

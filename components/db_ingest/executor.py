@@ -20,7 +20,6 @@ import apache_beam as beam
 import tensorflow as tf
 from tfx.components.example_gen import driver as example_gen_driver
 from tfx.components.example_gen import utils
-from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenExecutor
 from tfx.proto import example_gen_pb2, range_config_pb2
 from tfx.types import standard_component_specs
 from tfx.utils import proto_utils
@@ -28,6 +27,7 @@ from tfx.utils import proto_utils
 from components import span_query
 from components.database import Database, DatabaseError, parse_url
 from components.example_values import example, value_problem
+from components.example_writing import StreamingExampleGenExecutor
 from components.features import RawType
 from components.spans import quarter_name
 
@@ -101,7 +101,7 @@ def _QueryToExample(pipeline: beam.Pipeline, exec_properties: Dict[str, Any],
             | "DropKeys" >> beam.Values())
 
 
-class Executor(BaseExampleGenExecutor):
+class Executor(StreamingExampleGenExecutor):
     """Reads each input split's span query from the database."""
 
     def GetInputSourceToExamplePTransform(self) -> beam.PTransform:

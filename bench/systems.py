@@ -1,0 +1,66 @@
+"""What the benchmark runs, each as its own process, on one dataset.
+
+  pipeline     this pipeline end to end (`python -m pipeline run`)
+  tfx_example  TFX's own taxi_pipeline_native_keras.py (bench/tfx_taxi.py)
+  tfdv         plain tfdv.generate_statistics_from_csv
+  polars       polars read + describe, the parsing floor
+
+The two pipelines are run again on their output dir right after the cold
+run, to time a fully cached re-run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Callable, List, Optional
+
+from bench.datasets import Dataset
+from bench.tfx_taxi import PIPELINE_NAME as TFX_PIPELINE_NAME
+from bench.tfx_taxi import metadata_path as tfx_metadata_path
+from pipeline.config import PipelineConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class Metadata:
+    """Where a pipeline system's ML Metadata is, for component times and metrics."""
+
+    path: Path
+    pipeline_name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class System:
+    key: str
+    label: str
+    command: Callable[[Dataset, Path], List[str]]
+    metadata: Optional[Callable[[Path], Metadata]] = None
+
+    @property
+    def is_pipeline(self) -> bool:
+        return self.metadata is not None
+
+
+def _module(*args) -> List[str]:
+    return [sys.executable, "-m", *map(str, args)]
+
+
+PIPELINE = System(
+    key="pipeline", label="this pipeline",
+    command=lambda data, out: _module("pipeline", "run", "--data-root", data.trips,
+                                      "--output-dir", out),
+    metadata=lambda out: Metadata(out / "metadata.sqlite",
+                                  PipelineConfig.pipeline_name))
+TFX_EXAMPLE = System(
+    key="tfx_example", label="TFX taxi example",
+    command=lambda data, out: _module("bench.tfx_taxi", data.flat, out),
+    metadata=lambda out: Metadata(tfx_metadata_path(out), TFX_PIPELINE_NAME))
+TFDV = System(
+    key="tfdv", label="tfdv.generate_statistics_from_csv",
+    command=lambda data, out: _module("bench.baselines", "tfdv", data.csv_pattern, out))
+POLARS = System(
+    key="polars", label="polars read + describe",
+    command=lambda data, out: _module("bench.baselines", "polars", data.csv_pattern))
+
+SYSTEMS = {system.key: system for system in (PIPELINE, TFX_EXAMPLE, TFDV, POLARS)}
