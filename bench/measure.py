@@ -11,7 +11,7 @@ import dataclasses
 import subprocess
 import time
 from pathlib import Path
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import psutil
 
@@ -23,6 +23,12 @@ class Measurement:
     wall_seconds: float
     peak_rss_bytes: int
     exit_code: int
+    # (Unix time, tree RSS) every SAMPLE_SECONDS, to find which component
+    # held the memory.
+    samples: Tuple[Tuple[float, int], ...] = ()
+
+    def peak_between(self, start: float, end: float) -> int:
+        return max((rss for t, rss in self.samples if start <= t <= end), default=0)
 
 
 def tree_rss(process: psutil.Process) -> int:
@@ -44,12 +50,14 @@ def run(command: Sequence[str], log_path: Path,
         child = subprocess.Popen(list(command), stdout=log, stderr=subprocess.STDOUT,
                                  env=env, cwd=cwd)
         process = psutil.Process(child.pid)
-        peak = 0
+        samples: List[Tuple[float, int]] = []
         while child.poll() is None:
             try:
-                peak = max(peak, tree_rss(process))
+                samples.append((time.time(), tree_rss(process)))
             except psutil.Error:
                 pass
             time.sleep(SAMPLE_SECONDS)
         wall = time.monotonic() - started
-    return Measurement(wall_seconds=wall, peak_rss_bytes=peak, exit_code=child.returncode)
+    return Measurement(wall_seconds=wall,
+                       peak_rss_bytes=max((rss for _, rss in samples), default=0),
+                       exit_code=child.returncode, samples=tuple(samples))

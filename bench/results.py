@@ -85,10 +85,11 @@ def _rss_growth(runs: Sequence[Run]) -> Target:
 def _cached_ratio(runs: Sequence[Run], size: str) -> Target:
     ratio = median(_paired_ratios(_runs(runs, size, "pipeline", "cached"),
                                   _runs(runs, size, "pipeline")))
-    return Target(name=f"cached re-run vs cold run at {size}", value=ratio,
+    return Target(name=f"fully cached re-run vs cold run at {size}", value=ratio,
                   limit=f"<= {MAX_CACHED_RATIO}x",
                   met=None if ratio is None else ratio <= MAX_CACHED_RATIO,
-                  detail="median of per-repeat ratios")
+                  detail="median of per-repeat ratios; the run after the re-run "
+                         "that re-evaluates against the newly blessed model")
 
 
 def _help_time(help_seconds: Sequence[float]) -> Target:
@@ -100,10 +101,12 @@ def _help_time(help_seconds: Sequence[float]) -> Target:
 
 
 def targets(runs: Sequence[Run], help_seconds: Sequence[float]) -> List[Target]:
-    sizes = list(dict.fromkeys(r.size for r in sorted(runs, key=lambda r: r.rows)))
+    cached_sizes = list(dict.fromkeys(
+        r.size for r in sorted(runs, key=lambda r: r.rows)
+        if (r.system, r.mode) == ("pipeline", "cached"))) or list(COLD_RATIO_SIZES)
     return ([_cold_ratio(runs, size) for size in COLD_RATIO_SIZES]
             + [_rss_growth(runs)]
-            + [_cached_ratio(runs, size) for size in sizes]
+            + [_cached_ratio(runs, size) for size in cached_sizes]
             + [_help_time(help_seconds)])
 
 
@@ -131,6 +134,11 @@ def summary(runs: Sequence[Run]) -> List[Dict]:
                 name: median([r.component_seconds[name] for r in group
                               if name in r.component_seconds])
                 for name in components},
+            "component_peak_rss_bytes": {
+                name: max(r.component_peak_rss_bytes[name] for r in group
+                          if name in r.component_peak_rss_bytes)
+                for name in components
+                if any(name in r.component_peak_rss_bytes for r in group)},
         })
     return rows
 
@@ -180,6 +188,12 @@ def markdown(document: Dict) -> str:
         if row["mode"] == "cold" and row["component_seconds"]:
             parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in
                               row["component_seconds"].items() if seconds >= 0.05)
+            lines.append(f"- {row['rows']:,} rows, {SYSTEMS[row['system']].label}: {parts}")
+    lines += ["", "## Peak RSS while each component ran, GiB (cold runs, largest)", ""]
+    for row in document["summary"]:
+        if row["mode"] == "cold" and row["component_peak_rss_bytes"]:
+            parts = ", ".join(f"{name} {peak / GIB:.2f}" for name, peak in
+                              row["component_peak_rss_bytes"].items())
             lines.append(f"- {row['rows']:,} rows, {SYSTEMS[row['system']].label}: {parts}")
     return "\n".join(lines) + "\n"
 

@@ -79,6 +79,7 @@ def latest_outputs(metadata_path: Path, pipeline_name: str) -> Dict[str, Any]:
             "state": metadata_store_pb2.Execution.State.Name(latest.last_known_state),
             "finished_at": _timestamp(latest.last_update_time_since_epoch),
             # From registration to publication: the component's own time.
+            "started_at_ms": latest.create_time_since_epoch,
             "seconds": (latest.last_update_time_since_epoch
                         - latest.create_time_since_epoch) / 1000,
             "outputs": _output_artifacts(store, latest.id),

@@ -22,8 +22,7 @@ def statistics_of_csvs(data_root: Path, pattern: str, output: Path):
     with beam.Pipeline() as pipeline:
         _ = (pipeline
              | ingest._TypedCsvToExample(  # noqa: SLF001 (the pipeline's code path)
-                 exec_properties, pattern)
-             | beam.Map(lambda example: example.SerializeToString())
+                 exec_properties, pattern)  # Serialized tf.Examples.
              | beam.BatchElements()
              | beam.Map(lambda batch: example_coder.ExamplesToRecordBatchDecoder()
                         .DecodeBatch(batch))
