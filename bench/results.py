@@ -65,8 +65,8 @@ def _cold_ratio(runs: Sequence[Run], size: str) -> Target:
         name=f"cold wall time vs TFX's example at {size}", value=ratio,
         limit=f"<= {MAX_COLD_RATIO}x, with AUC >= {MIN_AUC}", met=met,
         detail=(f"median of per-repeat ratios; our lowest AUC "
-                f"{_fmt(auc, '.4f')}, TFX's example accuracy "
-                f"{_fmt(tfx_accuracy, '.4f')}"))
+                f"{format_value(auc, '.4f')}, TFX's example accuracy "
+                f"{format_value(tfx_accuracy, '.4f')}"))
 
 
 def _rss_growth(runs: Sequence[Run]) -> Target:
@@ -78,8 +78,8 @@ def _rss_growth(runs: Sequence[Run]) -> Target:
     return Target(
         name=f"peak RSS at {RSS_SIZES[1]} vs {RSS_SIZES[0]} rows", value=ratio,
         limit=f"<= {MAX_RSS_GROWTH}x and under {MAX_PEAK_RSS_BYTES / 1e9:.0f} GB",
-        met=met, detail=(f"{_fmt(small and small / GIB, '.2f')} GiB -> "
-                         f"{_fmt(large and large / GIB, '.2f')} GiB"))
+        met=met, detail=(f"{format_value(small and small / GIB, '.2f')} GiB -> "
+                         f"{format_value(large and large / GIB, '.2f')} GiB"))
 
 
 def _cached_ratio(runs: Sequence[Run], size: str) -> Target:
@@ -156,7 +156,7 @@ def machine() -> Dict:
             "packages": {p: version(p) for p in PACKAGES}}
 
 
-def _fmt(value, spec: str) -> str:
+def format_value(value, spec: str) -> str:
     return "n/a" if value is None else format(value, spec)
 
 
@@ -169,7 +169,7 @@ def markdown(document: Dict) -> str:
              "", "## Targets", "",
              "| target | value | limit | verdict | detail |", "|---|---|---|---|---|"]
     for target in document["targets"]:
-        lines.append(f"| {target['name']} | {_fmt(target['value'], '.3f')} | "
+        lines.append(f"| {target['name']} | {format_value(target['value'], '.3f')} | "
                      f"{target['limit']} | **{Target(**target).verdict}** | "
                      f"{target['detail']} |")
     lines += ["", "## Runs", "",
@@ -182,7 +182,7 @@ def markdown(document: Dict) -> str:
             f"| {row['rows']:,} | {SYSTEMS[row['system']].label}{failed} | {row['mode']} | "
             f"{row['wall_seconds']:.1f} [{low:.1f}-{high:.1f}] | "
             f"{row['peak_rss_bytes'] / GIB:.2f} | {row['rows_per_second']:,.0f} | "
-            f"{_fmt(row['binary_accuracy'], '.4f')} | {_fmt(row['auc'], '.4f')} |")
+            f"{format_value(row['binary_accuracy'], '.4f')} | {format_value(row['auc'], '.4f')} |")
     lines += ["", "## Component seconds (cold runs, from ML Metadata)", ""]
     for row in document["summary"]:
         if row["mode"] == "cold" and row["component_seconds"]:
