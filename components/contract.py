@@ -13,6 +13,12 @@ SERVING_SIGNATURE = "serving_default"
 # Takes serialized raw tf.Examples (label included); returns transformed features.
 TRANSFORM_SIGNATURE = "transform_features"
 PROBABILITY_OUTPUT = f"{features.LABEL.name}_probability"
+# Written by the Trainer beside the SavedModel, so a model carries what
+# serving needs: the curated schema it was trained under (requests are
+# checked against its SERVING environment) and TF Serving's warm-up requests
+# (a few raw eval examples, also run by `serve` before it swaps a version in).
+SCHEMA_FILE = "assets.extra/schema.pbtxt"
+WARMUP_FILE = "assets.extra/tf_serving_warmup_requests"
 
 # Splits of DriftSkewCheck's anomalies artifact, read by the gate and the report.
 DRIFT_SPLIT = "span_drift"

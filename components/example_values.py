@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import decimal
 import numbers
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import tensorflow as tf
 
@@ -33,16 +33,28 @@ def value_problem(raw_type: RawType, value: Any) -> Optional[str]:
 
 def feature(raw_type: RawType, value: Any) -> tf.train.Feature:
     """One column's value (None: missing) as a tf.train.Feature."""
+    return feature_of_values(raw_type, [] if value is None else [value])
+
+
+def feature_of_values(raw_type: RawType, values: List[Any]) -> tf.train.Feature:
     if raw_type == RawType.INT:
         return tf.train.Feature(int64_list=tf.train.Int64List(
-            value=[] if value is None else [int(value)]))
+            value=[int(v) for v in values]))
     if raw_type == RawType.FLOAT:
         return tf.train.Feature(float_list=tf.train.FloatList(
-            value=[] if value is None else [float(value)]))
+            value=[float(v) for v in values]))
     return tf.train.Feature(bytes_list=tf.train.BytesList(
-        value=[] if value is None else [value.encode("utf-8")]))
+        value=[v.encode("utf-8") for v in values]))
 
 
 def example(types: Dict[str, RawType], values: Dict[str, Any]) -> tf.train.Example:
     return tf.train.Example(features=tf.train.Features(feature={
         name: feature(types[name], value) for name, value in values.items()}))
+
+
+def example_of_values(types: Dict[str, RawType],
+                      values: Dict[str, List[Any]]) -> tf.train.Example:
+    """An example from each feature's list of values (empty: missing)."""
+    return tf.train.Example(features=tf.train.Features(feature={
+        name: feature_of_values(types[name], feature_values)
+        for name, feature_values in values.items()}))

@@ -10,6 +10,7 @@ training-time preprocessing.
 from __future__ import annotations
 
 import math
+import os
 from typing import Dict, List
 
 import tensorflow as tf
@@ -19,8 +20,8 @@ from absl import logging
 from tfx_bsl.tfxio import dataset_options
 
 from components import features
-from components.contract import (PROBABILITY_OUTPUT, SERVING_SIGNATURE,
-                                 TRANSFORM_SIGNATURE)
+from components.contract import (PROBABILITY_OUTPUT, SCHEMA_FILE, SERVING_SIGNATURE,
+                                 TRANSFORM_SIGNATURE, WARMUP_FILE)
 from components.hyperparameters import Hyperparameters
 from components.tf_keras_autograph import skip_tf_keras_conversion
 
@@ -28,6 +29,8 @@ skip_tf_keras_conversion()
 
 # Later epochs draw batches from this many cached ones at random.
 CACHED_BATCHES_SHUFFLED = 64
+# Raw eval examples in the model's warm-up request.
+WARMUP_EXAMPLES = 16
 
 
 def embedding_dim(cardinality: int, maximum: int) -> int:
@@ -130,6 +133,36 @@ def _signatures(model: keras.Model, transform_output: tft.TFTransformOutput):
     return {SERVING_SIGNATURE: serve, TRANSFORM_SIGNATURE: transform_features}
 
 
+def _serving_examples(file_patterns: List[str], count: int) -> List[bytes]:
+    """The first `count` raw examples of the files, without the label source."""
+    files = sorted(path for pattern in file_patterns for path in tf.io.gfile.glob(pattern))
+    examples = []
+    for record in tf.data.TFRecordDataset(files, compression_type="GZIP").take(count):
+        example = tf.train.Example.FromString(record.numpy())
+        for feature in features.RAW_FEATURES:
+            if not feature.present_at_serving:
+                example.features.feature.pop(feature.name, None)
+        examples.append(example.SerializeToString())
+    return examples
+
+
+def write_serving_extras(export_dir: str, schema_path: str,
+                         warmup_examples: List[bytes]) -> None:
+    """The curated schema and TF Serving's warm-up requests, in assets.extra."""
+    from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
+
+    tf.io.gfile.makedirs(os.path.dirname(os.path.join(export_dir, SCHEMA_FILE)))
+    tf.io.gfile.copy(schema_path, os.path.join(export_dir, SCHEMA_FILE), overwrite=True)
+    request = predict_pb2.PredictRequest()
+    request.model_spec.signature_name = SERVING_SIGNATURE
+    request.inputs["examples"].CopyFrom(tf.make_tensor_proto(warmup_examples,
+                                                             dtype=tf.string))
+    with tf.io.TFRecordWriter(os.path.join(export_dir, WARMUP_FILE)) as writer:
+        writer.write(prediction_log_pb2.PredictionLog(
+            predict_log=prediction_log_pb2.PredictLog(request=request)
+        ).SerializeToString())
+
+
 def run_fn(fn_args) -> None:
     """TFX Trainer entry point: train, then export with serving signatures."""
     hyperparameters = Hyperparameters.from_custom_config(fn_args.custom_config)
@@ -150,3 +183,5 @@ def run_fn(fn_args) -> None:
         verbose=2)
     model.save(fn_args.serving_model_dir, save_format="tf",
                signatures=_signatures(model, transform_output))
+    write_serving_extras(fn_args.serving_model_dir, fn_args.schema_path,
+                         _serving_examples(fn_args.eval_files, WARMUP_EXAMPLES))

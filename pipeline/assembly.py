@@ -211,6 +211,8 @@ def create_pipeline(config: PipelineConfig, for_kubeflow: bool = False
         run_fn=RUN_FN,
         examples=example_gen.outputs["examples"],
         transform_graph=transform.outputs["transform_graph"],
+        # Exported with the model, which serving checks requests against.
+        schema=curated_schema.outputs["schema"],
         train_args=train_args,
         eval_args=trainer_pb2.EvalArgs(num_steps=config.eval_steps),
         custom_config={**config.hyperparameters.to_custom_config(), **code})

@@ -52,6 +52,23 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"not a TCP port: {value}")
+    return value
+
+
 def _fraction(text: str) -> float:
     try:
         value = float(text)
@@ -251,6 +268,41 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_selection(predict)
     _add_beam_arg(predict, "Apache Beam pipeline option, repeatable, written "
                            "with '=' (default: the in-process DirectRunner)")
+
+    serve = commands.add_parser(
+        "serve", help="serve the pushed model over TensorFlow Serving's REST API",
+        description="Serve the newest model version Pusher wrote, with TF "
+                    "Serving's REST API: POST /v1/models/NAME:predict with "
+                    "{\"instances\": [{raw trip}, ...]} returns "
+                    "{\"predictions\": [[probability], ...]}; GET "
+                    "/v1/models/NAME gives the version status, GET /healthz "
+                    "the health. Each instance is checked against the SERVING "
+                    "environment of the schema the model was trained under; a "
+                    "bad one gets a 400 naming the field. A newer version "
+                    "pushed while serving is loaded, warmed up and swapped in "
+                    "without failing a request.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    default_serving_dir = Path(config_module.PipelineConfig().serving_dir)
+    serve.add_argument(
+        "--serving-dir", type=Path, default=default_serving_dir, metavar="DIR",
+        help="the folder of numbered model versions Pusher writes "
+             "(default: %(default)s, where `run` pushes)")
+    serve.add_argument("--model-name", default=None,
+                       help="NAME in the URLs (default: the serving dir's "
+                            f"folder name, {default_serving_dir.name})")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on; 0.0.0.0 for every interface, "
+                            "e.g. in a container (default: %(default)s)")
+    serve.add_argument("--port", type=_port, default=8501,
+                       help="TCP port (default: %(default)s, TF Serving's REST port)")
+    serve.add_argument("--poll-seconds", type=_positive_float, default=1.0,
+                       help="how often to look for a newer version "
+                            "(default: %(default)s)")
+    serve.add_argument(
+        "--max-request-bytes", type=_positive_int,
+        default=4 * 1024 * 1024,
+        help="larger request bodies get 413 (default: %(default)s)")
 
     export = commands.add_parser(
         "export-kubeflow",
@@ -564,7 +616,40 @@ def _command_predict(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": _command_run, "load-db": _command_load_db,
+def _command_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from pipeline.serving.models import ServedVersions, version_folders
+
+    if not version_folders(args.serving_dir):
+        raise UsageError(f"no pushed model under {args.serving_dir}; run "
+                         f"`python -m pipeline run` (or `make run`) first")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from pipeline.serving.server import uvicorn_server
+
+    name = args.model_name or args.serving_dir.resolve().name
+    print(f"Loading the newest model under {args.serving_dir} ...", file=sys.stderr)
+    versions = ServedVersions(args.serving_dir, args.poll_seconds)
+    if not versions.refresh():
+        failures = "; ".join(f.error for f in versions.failures.values())
+        print(f"error: no version under {args.serving_dir} could be served: "
+              f"{failures}", file=sys.stderr)
+        return EXIT_USAGE
+    versions.start()
+    server = uvicorn_server(versions, name, args.host, args.port,
+                            args.max_request_bytes)
+    print(f"Serving {name!r} version {versions.current.version} on "
+          f"http://{args.host}:{args.port}/v1/models/{name} (Ctrl-C stops)",
+          file=sys.stderr)
+    try:
+        server.run()
+    finally:
+        versions.stop()
+    return EXIT_OK if server.started else EXIT_USAGE
+
+
+COMMANDS = {"run": _command_run, "serve": _command_serve, "load-db": _command_load_db,
             "predict": _command_predict, "artifacts": _command_artifacts,
             "report": _command_report, "schema": _command_schema,
             "export-kubeflow": _command_export_kubeflow}

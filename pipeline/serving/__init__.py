@@ -1,0 +1,1 @@
+"""`python -m pipeline serve`: the pushed model behind TF Serving's REST API."""

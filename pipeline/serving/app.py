@@ -1,0 +1,166 @@
+"""The REST service: TensorFlow Serving's predict and status API, on FastAPI.
+
+    POST /v1/models/<name>[/versions/<v>]:predict  {"instances": [{...}, ...]}
+    GET  /v1/models/<name>[/versions/<v>]          version status
+    GET  /healthz                                  200 once a model serves
+
+Responses use TF Serving's shapes (`{"predictions": [[p], ...]}`, errors as
+`{"error": "..."}`), so its clients work unchanged. Every bad request (body
+too large, not JSON, wrong content type, an instance the schema refuses)
+gets a 4xx naming the problem; a 500 means a bug, never bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, List, Optional
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from components.contract import SERVING_SIGNATURE
+from pipeline.serving.instances import BadInstance
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024
+VERSION_HEADER = "X-Model-Version"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _read_json(request: Request, max_bytes: int) -> Any:
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise ApiError(415, f"Content-Type must be application/json, got "
+                            f"{content_type or 'none'!r}")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise ApiError(413, f"request body of {int(declared)} bytes is over the "
+                            f"limit of {max_bytes} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:  # A chunked body has no length up front.
+            raise ApiError(413, f"request body is over the limit of {max_bytes} bytes")
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError included.
+        raise ApiError(400, f"malformed JSON: {error}") from None
+
+
+def _instances(document: Any) -> List[Any]:
+    if not isinstance(document, dict):
+        raise ApiError(400, "the body must be a JSON object with \"instances\"")
+    unknown = sorted(set(document) - {"instances", "signature_name"})
+    if unknown:
+        raise ApiError(400, f"unsupported request field(s) {unknown}: send "
+                            f"{{\"instances\": [...]}} (TF Serving's row format)")
+    signature = document.get("signature_name", SERVING_SIGNATURE)
+    if signature != SERVING_SIGNATURE:
+        raise ApiError(400, f"signature_name {signature!r} is not served; "
+                            f"use {SERVING_SIGNATURE!r}")
+    instances = document.get("instances")
+    if not isinstance(instances, list) or not instances:
+        raise ApiError(400, "\"instances\" must be a non-empty list of objects")
+    return instances
+
+
+def _predict(model, instances: List[Any]) -> List[float]:
+    # Checks every instance before the model sees any, so a bad one fails
+    # the whole request and the error names it.
+    checked = [model.checks.check(instance, f"instances[{i}]")
+               for i, instance in enumerate(instances)]
+    return model.predict(checked)
+
+
+def create_app(versions, model_name: str,
+               max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> FastAPI:
+    """`versions` has `current` (the served model or None) and `status()`."""
+    app = FastAPI(title="Chicago taxi big-tipper model",
+                  description=__doc__, openapi_url="/openapi.json")
+
+    def served(name: str, version: Optional[str]):
+        if name != model_name:
+            raise ApiError(404, f"model {name!r} is not served here; this server "
+                                f"serves {model_name!r}")
+        model = versions.current
+        if model is None:
+            raise ApiError(503, f"no version of {model_name!r} is loaded yet")
+        if version is not None and version != str(model.version):
+            raise ApiError(404, f"version {version} of {model_name!r} is not served; "
+                                f"the served version is {model.version}")
+        return model
+
+    async def predict(request: Request, name: str, version: Optional[str]):
+        model = served(name, version)  # Held for the whole request.
+        instances = _instances(await _read_json(request, max_request_bytes))
+        try:
+            probabilities = await run_in_threadpool(_predict, model, instances)
+        except BadInstance as error:
+            raise ApiError(400, str(error)) from None
+        return JSONResponse({"predictions": [[p] for p in probabilities]},
+                            headers={VERSION_HEADER: str(model.version)})
+
+    def status(name: str, version: Optional[str]):
+        served(name, None)
+        entries = [entry for entry in versions.status()
+                   if version is None or entry["version"] == version]
+        if not entries:
+            raise ApiError(404, f"version {version} of {model_name!r} is unknown")
+        return {"model_version_status": entries}
+
+    @app.post("/v1/models/{name}:predict")
+    async def predict_latest(name: str, request: Request):
+        return await predict(request, name, None)
+
+    @app.post("/v1/models/{name}/versions/{version}:predict")
+    async def predict_version(name: str, version: str, request: Request):
+        return await predict(request, name, version)
+
+    @app.get("/v1/models/{name}")
+    def status_latest(name: str):
+        return status(name, None)
+
+    @app.get("/v1/models/{name}/versions/{version}")
+    def status_version(name: str, version: str):
+        return status(name, version)
+
+    @app.get("/healthz")
+    def health():
+        model = versions.current
+        if model is None:
+            return _error(503, f"no version of {model_name!r} is loaded yet")
+        return {"status": "ok", "model": model_name, "version": str(model.version)}
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, error: ApiError):
+        return _error(error.status, str(error))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException):
+        return _error(error.status_code, str(error.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError):
+        return _error(400, str(error))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, error: Exception):
+        log.exception("internal error on %s %s", request.method, request.url.path)
+        return _error(500, f"internal error: {type(error).__name__}")
+
+    return app
+

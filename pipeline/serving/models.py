@@ -1,0 +1,165 @@
+"""The served model: the newest pushed version, swapped in when a newer one
+lands, without a failed request.
+
+Pusher renames each finished version into the serving dir as a numbered
+folder. `ServedVersions` polls the dir, loads a newer version beside the one
+serving, warms it up with the model's own warm-up requests, and only then
+replaces the reference requests read: one assignment, so a request runs
+wholly on the old version or wholly on the new one, and in-flight requests
+finish on the version they started with. A version that fails to load is
+reported in the status and skipped; the previous one keeps serving.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from components.contract import (PROBABILITY_OUTPUT, SCHEMA_FILE, SERVING_SIGNATURE,
+                                 WARMUP_FILE)
+from pipeline.serving.instances import ServingChecks
+
+log = logging.getLogger(__name__)
+
+
+class ModelLoadError(RuntimeError):
+    """A version folder that is not a servable model; names the folder."""
+
+
+class LoadedModel:
+    """One version: its schema checks and its `serving_default` signature."""
+
+    def __init__(self, path: Path):
+        import tensorflow as tf
+
+        self.path = path
+        self.version = int(path.name)
+        schema = path / SCHEMA_FILE
+        if not schema.is_file():
+            raise ModelLoadError(
+                f"{path} has no {SCHEMA_FILE}: it was trained before models "
+                f"carried their schema; re-run the pipeline to push a new one")
+        self.checks = ServingChecks.from_file(schema)
+        self._types = self.checks.types
+        try:
+            self._serve = tf.saved_model.load(str(path)).signatures[SERVING_SIGNATURE]
+        except (OSError, ValueError, KeyError, tf.errors.OpError) as error:
+            raise ModelLoadError(f"{path}: cannot load the SavedModel's "
+                                 f"{SERVING_SIGNATURE} signature: {error}") from None
+
+    def predict_serialized(self, examples: List[bytes]) -> List[float]:
+        import tensorflow as tf
+
+        output = self._serve(examples=tf.constant(examples, dtype=tf.string))
+        return output[PROBABILITY_OUTPUT].numpy().reshape(-1).tolist()
+
+    def predict(self, instances: List[Dict[str, list]]) -> List[float]:
+        """Probabilities for instances already checked by `self.checks`."""
+        from components.example_values import example_of_values
+
+        return self.predict_serialized([
+            example_of_values(self._types, values).SerializeToString()
+            for values in instances])
+
+    def warm_up(self) -> int:
+        """Runs the warm-up requests (TF Serving's format); returns how many
+        examples they held. Lazy initialisation happens here, not in the
+        first client's request."""
+        import tensorflow as tf
+        from tensorflow_serving.apis import prediction_log_pb2
+
+        path = self.path / WARMUP_FILE
+        if not path.is_file():
+            return 0
+        warmed = 0
+        for record in tf.data.TFRecordDataset(str(path)).as_numpy_iterator():
+            request = prediction_log_pb2.PredictionLog.FromString(record).predict_log.request
+            examples = tf.make_ndarray(request.inputs["examples"]).reshape(-1).tolist()
+            self.predict_serialized(examples)
+            warmed += len(examples)
+        return warmed
+
+
+def version_folders(serving_dir: Path) -> List[Path]:
+    """Complete versions, newest first. TF Serving's rule: a numbered folder
+    with saved_model.pb (copied last by TFX's Pusher; ours renames the
+    finished folder into place)."""
+    if not serving_dir.is_dir():
+        return []
+    folders = [p for p in serving_dir.iterdir()
+               if p.name.isdigit() and (p / "saved_model.pb").is_file()]
+    return sorted(folders, key=lambda p: int(p.name), reverse=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class VersionFailure:
+    version: int
+    error: str
+
+
+class ServedVersions:
+    """The newest loadable version of a serving dir, kept current by polling."""
+
+    def __init__(self, serving_dir: Path, poll_seconds: float = 1.0):
+        self.serving_dir = serving_dir
+        self.poll_seconds = poll_seconds
+        self.current: Optional[LoadedModel] = None
+        self.failures: Dict[int, VersionFailure] = {}
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def refresh(self) -> bool:
+        """Serves the newest version that loads, if it is not already
+        serving; returns whether the served version changed."""
+        for folder in version_folders(self.serving_dir):
+            version = int(folder.name)
+            if self.current is not None and self.current.version == version:
+                return False
+            if version in self.failures:
+                continue
+            try:
+                started = time.monotonic()
+                model = LoadedModel(folder)
+                warmed = model.warm_up()
+            except Exception as error:  # Any broken push must leave serving up.
+                self.failures[version] = VersionFailure(version, str(error))
+                log.error("version %d not served: %s", version, error)
+                continue
+            previous, self.current = self.current, model
+            log.info("serving version %d (loaded and warmed up on %d examples in "
+                     "%.1f s)%s", version, warmed, time.monotonic() - started,
+                     f", replacing version {previous.version}" if previous else "")
+            return True
+        return False
+
+    def start(self) -> None:
+        """Polls the serving dir in a background thread until `stop`."""
+        self._thread = threading.Thread(target=self._poll, name="model-versions",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            try:
+                self.refresh()
+            except Exception:  # e.g. the dir briefly unreadable; try again.
+                log.exception("polling %s failed", self.serving_dir)
+
+    def status(self) -> List[Dict]:
+        """TF Serving's model_version_status entries, newest first."""
+        entries = [{"version": str(failure.version), "state": "END",
+                    "status": {"error_code": "UNKNOWN", "error_message": failure.error}}
+                   for failure in self.failures.values()]
+        if self.current is not None:
+            entries.append({"version": str(self.current.version), "state": "AVAILABLE",
+                            "status": {"error_code": "OK", "error_message": ""}})
+        return sorted(entries, key=lambda e: int(e["version"]), reverse=True)
