@@ -5,6 +5,11 @@
 #   docker build -t REGISTRY/taxi-pipeline:TAG .
 #   docker push REGISTRY/taxi-pipeline:TAG
 #   python -m pipeline export-kubeflow --image REGISTRY/taxi-pipeline:TAG ...
+#
+# It also serves a pushed model (TF Serving's REST API on port 8501):
+#   docker run -p 8501:8501 -v $PWD/runs/serving:/models --entrypoint python \
+#     REGISTRY/taxi-pipeline:TAG -m pipeline serve --host 0.0.0.0 \
+#     --serving-dir /models/chicago-taxi
 FROM python:3.10-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -38,6 +43,8 @@ ENV PATH=/opt/taxi-pipeline/.venv/bin:$PATH
 # explicitly, so the entrypoint does not get in its way.
 COPY --from=apache/beam_python3.10_sdk:2.61.0 /opt/apache/beam /opt/apache/beam
 ENTRYPOINT ["/opt/apache/beam/boot"]
+
+EXPOSE 8501
 
 RUN useradd --create-home --uid 1000 pipeline
 USER pipeline

@@ -13,27 +13,39 @@ VENV := .venv
 STAMP := $(VENV)/.synced-from-lock
 PYTEST_ARGS ?=
 RUN_ARGS ?=
+SERVE_ARGS ?=
 BENCH_ARGS ?=
+SERVING_BENCH_ARGS ?=
 
 export UV_PYTHON := $(PYTHON310)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test test-quick bench venv lock clean help chromium postgresql
+.PHONY: run serve test test-quick bench bench-serving venv lock clean help chromium postgresql
 
 help:
 	@echo "make run         run the pipeline on the bundled data (outputs in runs/)"
+	@echo "make serve       serve the pushed model on localhost:8501 (TF Serving's REST API)"
 	@echo "make test        the whole test suite, end-to-end runs included"
 	@echo "make test-quick  unit tests only (pytest -m 'not slow')"
-	@echo "make bench       this pipeline vs TFX's taxi example, side by side (bench/README.md)"
+	@echo "make bench       this pipeline vs TFX's taxi example, side by side, then bench-serving (bench/README.md)"
+	@echo "make bench-serving  about a minute of load on the model server"
 	@echo "make lock        re-resolve uv.lock after editing pyproject.toml"
 
 run: $(STAMP)
 	$(VENV)/bin/python -m pipeline run $(RUN_ARGS)
 
+serve: $(STAMP)
+	$(VENV)/bin/python -m pipeline serve $(SERVE_ARGS)
+
 # Hours at full size (15k to 5M rows); BENCH_ARGS=--quick for a smoke run.
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench $(BENCH_ARGS)
+	$(MAKE) bench-serving
+
+# About a minute of load on the model server, after `make run` (mostly cached).
+bench-serving: run
+	$(VENV)/bin/python -m bench.serving $(SERVING_BENCH_ARGS)
 
 test: $(STAMP) chromium postgresql
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)

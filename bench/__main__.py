@@ -79,8 +79,7 @@ def main(argv=None) -> int:
         so_far, help_seconds, started, repeats, results_dir))
     paths = results.write(runs, help_seconds, started, repeats, results_dir)
     for target in results.targets(runs, help_seconds):
-        report(f"{target.verdict:>12}: {target.name}: "
-               f"{results.format_value(target.value, '.3f')} ({target.limit})")
+        report(results.verdict_line(target))
     report("results: " + ", ".join(str(p) for p in paths.values()))
     failed = [r for r in runs if r.exit_code != 0]
     for r in failed:

@@ -160,6 +160,12 @@ def format_value(value, spec: str) -> str:
     return "n/a" if value is None else format(value, spec)
 
 
+def verdict_line(target: Target, spec: str = ".3f") -> str:
+    """A target as the benches print it: `met: NAME: VALUE (LIMIT)`."""
+    return (f"{target.verdict:>12}: {target.name}: "
+            f"{format_value(target.value, spec)} ({target.limit})")
+
+
 def markdown(document: Dict) -> str:
     lines = ["# Benchmark results", "",
              f"{document['started']}, {document['machine']['cpus']} CPUs, "

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-from typing import Any, Dict, Iterable, Iterator, List, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from components.features import RawType, raw_feature
 
@@ -130,9 +130,9 @@ def read_header(path, ignore: Iterable[str] = ()) -> List[str]:
 
 
 def checked_rows(path, header: List[str], types: Dict[str, RawType]
-                 ) -> Iterator[List[str]]:
-    """The fields of each data row of a local CSV whose header is `header`;
-    ValueError names the first row that cannot become an example."""
+                 ) -> Iterator[Tuple[int, List[str]]]:
+    """(line, fields) of each data row of a local CSV whose header is
+    `header`; ValueError names the first row that cannot become an example."""
     with open(path, "rb") as handle:
         records = read_records(handle)
         next(records)
@@ -142,4 +142,4 @@ def checked_rows(path, header: List[str], types: Dict[str, RawType]
             problem = record.problem or row_problem(header, types, record.fields)
             if problem:
                 raise ValueError(f"{path}:{record.line}: {problem}")
-            yield record.fields
+            yield record.line, record.fields

@@ -11,6 +11,7 @@ import dataclasses
 import json
 import os
 import re
+import signal
 import sys
 import time
 from pathlib import Path
@@ -36,6 +37,10 @@ EXIT_CODES_HELP = f"""exit codes:
   {EXIT_NOT_BLESSED}  the new model missed the evaluation thresholds; nothing was pushed
   {EXIT_BUSY}  another run is using the output dir; nothing was done
 """
+
+
+# Database-only options of `predict`, refused with a CSV target when changed.
+PREDICT_DEFAULTS = {"table": "trip_predictions", "source_query": None}
 
 
 class UsageError(Exception):
@@ -239,26 +244,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder of quarterly trips CSVs (default: the bundled data)")
 
     predict = commands.add_parser(
-        "predict", help="score trips with the pushed model and upsert the "
-                        "scores into a database table (reverse ETL)",
-        description="Score every trip of a CSV file or folder, or of a database "
-                    "table, with the newest pushed model in a Beam job, and "
-                    "upsert one row per trip key (trip_id, or a hash of the "
-                    "row's fields) with the probability, the decision, the "
-                    "model version and the time. Re-running replaces rows; a "
-                    "failed job changes nothing.",
+        "predict", help="score trips with the pushed model into a CSV file, or "
+                        "upsert the scores into a database table (reverse ETL)",
+        description="Score trips with the newest pushed model. To a CSV file "
+                    "(--to OUT.csv): every row of a CSV file or folder, in "
+                    "order, with its probability, decision and model version; "
+                    "rows are checked like `serve` checks requests, and the "
+                    "file appears only when complete. To a database: every "
+                    "trip of a CSV file or folder, or of a database table, "
+                    "in a Beam job, upserting one row per trip key (trip_id, "
+                    "or a hash of the row's fields) with the probability, the "
+                    "decision, the model version and the time. Re-running "
+                    "replaces rows; a failed job changes nothing.",
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     predict.add_argument(
         "--source", required=True, metavar="CSV|URL",
         help="a CSV file, a folder of CSVs, or a database URL")
     predict.add_argument(
-        "--to", required=True, metavar="URL", dest="target",
-        help="database to write the scores to (SQLite or PostgreSQL URL)")
-    predict.add_argument("--table", default="trip_predictions",
+        "--to", required=True, metavar="FILE.csv|URL", dest="target",
+        help="a CSV file to write, or a database to upsert the scores into "
+             "(SQLite or PostgreSQL URL)")
+    predict.add_argument("--table", default=PREDICT_DEFAULTS["table"],
                          help="table for the scores (default: %(default)s)")
     predict.add_argument(
-        "--source-query", default=None, metavar="SQL",
+        "--source-query", default=PREDICT_DEFAULTS["source_query"], metavar="SQL",
         help="rows to score from a database source, with the trip_id key "
              "(default: SELECT * FROM trips)")
     predict.add_argument(
@@ -578,22 +588,71 @@ def _command_load_db(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _command_predict(args: argparse.Namespace) -> int:
-    from components.database import DatabaseError, parse_url
+def _model_to_score_with(args: argparse.Namespace):
     from pipeline import predict
 
+    try:
+        return (predict.model_at(args.model) if args.model else predict.latest_model(
+            Path(config_module.PipelineConfig(
+                output_dir=args.output_dir, pipeline_name=args.pipeline_name
+            ).serving_dir)))
+    except predict.PredictError as error:
+        raise UsageError(str(error)) from None
+
+
+def _predict_error(error: Exception) -> int:
+    # Beam appends the step the error came from; the message names the row.
+    message = re.sub(r" \[while running '[^']*'\]", "", str(error))
+    print(f"error: {message}; nothing was written", file=sys.stderr)
+    return EXIT_DATA_INVALID
+
+
+def _command_score_csv(args: argparse.Namespace) -> int:
+    from pipeline import batch_scoring, predict
+
+    if predict.is_database(args.source):
+        raise UsageError("a CSV target takes a CSV file or folder as --source; "
+                         "write scores of a database source to a database")
+    if not Path(args.source).exists():
+        raise UsageError(f"source {args.source} does not exist")
+    for option in ("table", "source_query"):
+        if getattr(args, option) != PREDICT_DEFAULTS[option]:
+            raise UsageError(f"--{option.replace('_', '-')} is for database "
+                             f"targets and sources, not a CSV target")
+    model = _model_to_score_with(args)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    print(f"Scoring {args.source} with model version {model.version} ...",
+          file=sys.stderr)
+
+    def progress(rows: int) -> None:
+        print(f"\r{rows} rows", end="", file=sys.stderr, flush=True)
+
+    try:
+        outcome = batch_scoring.score_csv(Path(args.source), Path(args.target),
+                                          model, progress)
+    except predict.PredictError as error:
+        print(file=sys.stderr)
+        return _predict_error(error)
+    print(f"\nScored {outcome.scored} trips with model version {model.version} "
+          f"into {outcome.path}")
+    return EXIT_OK
+
+
+def _command_predict(args: argparse.Namespace) -> int:
+    from components.database import DatabaseError, parse_url
+    from pipeline import batch_scoring, predict
+
+    if batch_scoring.is_csv_target(args.target):
+        return _command_score_csv(args)
     try:
         parse_url(args.target)
         if predict.is_database(args.source):
             parse_url(args.source)
         elif not Path(args.source).exists():
             raise UsageError(f"source {args.source} does not exist")
-        model = (predict.model_at(args.model) if args.model else predict.latest_model(
-            Path(config_module.PipelineConfig(
-                output_dir=args.output_dir, pipeline_name=args.pipeline_name
-            ).serving_dir)))
-    except (ValueError, predict.PredictError) as error:
+    except ValueError as error:
         raise UsageError(str(error)) from None
+    model = _model_to_score_with(args)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     print(f"Scoring {args.source} with model version {model.version} ...",
           file=sys.stderr)
@@ -603,10 +662,7 @@ def _command_predict(args: argparse.Namespace) -> int:
             source_query=args.source_query or predict.DEFAULT_SOURCE_QUERY,
             beam_args=tuple(args.beam_arg))
     except predict.PredictError as error:
-        # Beam appends the step the error came from; the message names the row.
-        message = re.sub(r" \[while running '[^']*'\]", "", str(error))
-        print(f"error: {message}; nothing was written", file=sys.stderr)
-        return EXIT_DATA_INVALID
+        return _predict_error(error)
     except DatabaseError as error:
         print(f"error: {error}; nothing was written", file=sys.stderr)
         return EXIT_USAGE
@@ -620,13 +676,17 @@ def _command_serve(args: argparse.Namespace) -> int:
     import logging
 
     from pipeline.serving.models import ServedVersions, version_folders
+    from pipeline.serving.server import check_listenable, uvicorn_server
 
     if not version_folders(args.serving_dir):
         raise UsageError(f"no pushed model under {args.serving_dir}; run "
                          f"`python -m pipeline run` (or `make run`) first")
+    try:
+        check_listenable(args.host, args.port)
+    except OSError as error:
+        raise UsageError(f"{error}; pick another with --port") from None
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from pipeline.serving.server import uvicorn_server
 
     name = args.model_name or args.serving_dir.resolve().name
     print(f"Loading the newest model under {args.serving_dir} ...", file=sys.stderr)
@@ -642,11 +702,27 @@ def _command_serve(args: argparse.Namespace) -> int:
     print(f"Serving {name!r} version {versions.current.version} on "
           f"http://{args.host}:{args.port}/v1/models/{name} (Ctrl-C stops)",
           file=sys.stderr)
+    # Uvicorn shuts down gracefully on SIGINT or SIGTERM, then re-raises the
+    # signal; either is how a server is meant to stop, so it exits 0.
+    signal.signal(signal.SIGTERM, _raise_stopped)
     try:
         server.run()
+    except (KeyboardInterrupt, _Stopped):
+        pass
     finally:
         versions.stop()
-    return EXIT_OK if server.started else EXIT_USAGE
+    if not server.started:  # e.g. the port is taken; uvicorn said why.
+        return EXIT_USAGE
+    print("Stopped.", file=sys.stderr)
+    return EXIT_OK
+
+
+class _Stopped(Exception):
+    """SIGTERM, raised where the server ran."""
+
+
+def _raise_stopped(signum, frame) -> None:
+    raise _Stopped()
 
 
 COMMANDS = {"run": _command_run, "serve": _command_serve, "load-db": _command_load_db,

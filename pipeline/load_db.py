@@ -31,7 +31,7 @@ def _rows(paths: List[Path], header: List[str]) -> Iterator[Tuple[int, list]]:
         if _header(path) != header:
             raise LoadError(f"{path}:1: header differs from {paths[0]}'s")
         try:
-            for fields in checked_rows(path, header, types):
+            for _, fields in checked_rows(path, header, types):
                 trip_id += 1
                 yield trip_id, [cell_value(types[name], cell)
                                 for name, cell in zip(header, fields)]

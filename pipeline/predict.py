@@ -49,13 +49,14 @@ class Model:
 
 
 def latest_model(serving_dir: Path) -> Model:
-    """The newest version Pusher wrote (numbered folders; staging skipped)."""
-    versions = [p for p in serving_dir.glob("*") if p.is_dir() and p.name.isdigit()]
+    """The newest complete version Pusher wrote (staging skipped)."""
+    from pipeline.serving.models import version_folders
+
+    versions = version_folders(serving_dir)
     if not versions:
         raise PredictError(f"no pushed model under {serving_dir}; run "
                            f"`python -m pipeline run` first, or pass --model")
-    newest = max(versions, key=lambda p: int(p.name))
-    return Model(newest, newest.name)
+    return Model(versions[0], versions[0].name)
 
 
 def model_at(path: Path) -> Model:
@@ -75,7 +76,7 @@ def csv_files(source: Path) -> List[Path]:
     return files
 
 
-def _csv_header(path: Path) -> List[str]:
+def csv_header(path: Path) -> List[str]:
     try:
         return read_header(path, ignore=[span_query.KEY_COLUMN])
     except ValueError as error:
@@ -90,10 +91,10 @@ def _csv_rows(path: Path) -> Iterable[Tuple[str, Any]]:
     """(key, tf.Example) per row; PredictError names the first bad line."""
     from components.example_values import example
 
-    header = _csv_header(path)
+    header = csv_header(path)
     types = column_types([name for name in header if name != span_query.KEY_COLUMN])
     try:
-        for fields in checked_rows(path, header, {
+        for _, fields in checked_rows(path, header, {
                 **types, span_query.KEY_COLUMN: RawType.BYTES}):
             row = dict(zip(header, fields))
             key = row.pop(span_query.KEY_COLUMN, None) or _row_key(fields)
@@ -218,7 +219,7 @@ def predict(source: str, target_url: str, model: Model, table: str = TABLE,
     else:
         files = csv_files(Path(source))
         for path in files:
-            _csv_header(path)
+            csv_header(path)
     staging = f"{table}__staging_{uuid.uuid4().hex[:12]}"
     scored_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     _create_staging(target, staging)

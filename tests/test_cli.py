@@ -37,11 +37,35 @@ def test_help_does_not_import_tensorflow():
     (["run", "--train-steps", "many"], "not a whole number"),
     (["run", "--data-root", "/no/such/dir"], "data root /no/such/dir is not a directory"),
     (["frobnicate"], "invalid choice"),
+    (["serve", "--serving-dir", "/no/such/dir"],
+     "no pushed model under /no/such/dir; run `python -m pipeline run`"),
+    (["serve", "--port", "70000"], "not a TCP port: 70000"),
+    (["serve", "--poll-seconds", "0"], "must be above 0"),
+    (["predict", "--source", "data/trips", "--to", "out.csv", "--table", "t"],
+     "--table is for database targets and sources, not a CSV target"),
+    (["predict", "--source", "sqlite:///x.db", "--to", "out.csv"],
+     "a CSV target takes a CSV file or folder as --source"),
 ])
 def test_bad_arguments_exit_2_with_a_message(args, message):
     result = _cli(*args)
     assert result.returncode == cli.EXIT_USAGE
     assert message in result.stderr
+
+
+def test_serve_refuses_a_taken_port_before_loading_the_model(tmp_path):
+    import socket
+
+    version = tmp_path / "taxi" / "1"
+    version.mkdir(parents=True)
+    (version / "saved_model.pb").write_bytes(b"")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _cli("serve", "--serving-dir", str(tmp_path / "taxi"),
+                      "--port", str(port))
+    assert result.returncode == cli.EXIT_USAGE
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
 
 
 def test_data_root_without_quarter_files_is_refused(tmp_path):

@@ -18,7 +18,7 @@ LIMIT = 64 * 1024
 class StandInModel:
     """Scores a trip by its fare, and records what it was asked."""
 
-    version = 7
+    version = "7"
     checks = ServingChecks.from_file(SCHEMA)
 
     def __init__(self):

@@ -99,7 +99,7 @@ def create_app(versions, model_name: str,
         model = versions.current
         if model is None:
             raise ApiError(503, f"no version of {model_name!r} is loaded yet")
-        if version is not None and version != str(model.version):
+        if version is not None and version != model.version:
             raise ApiError(404, f"version {version} of {model_name!r} is not served; "
                                 f"the served version is {model.version}")
         return model
@@ -112,7 +112,7 @@ def create_app(versions, model_name: str,
         except BadInstance as error:
             raise ApiError(400, str(error)) from None
         return JSONResponse({"predictions": [[p] for p in probabilities]},
-                            headers={VERSION_HEADER: str(model.version)})
+                            headers={VERSION_HEADER: model.version})
 
     def status(name: str, version: Optional[str]):
         served(name, None)
@@ -143,7 +143,7 @@ def create_app(versions, model_name: str,
         model = versions.current
         if model is None:
             return _error(503, f"no version of {model_name!r} is loaded yet")
-        return {"status": "ok", "model": model_name, "version": str(model.version)}
+        return {"status": "ok", "model": model_name, "version": model.version}
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, error: ApiError):

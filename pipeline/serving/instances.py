@@ -13,7 +13,6 @@ Protobuf only, no TensorFlow: cheap to load and to test.
 from __future__ import annotations
 
 import dataclasses
-import math
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Optional, Sequence
 
@@ -26,7 +25,14 @@ _FLOAT32_MAX = 3.4028234663852886e38
 
 
 class BadInstance(ValueError):
-    """An instance the schema refuses; the message names instance and field."""
+    """An instance the schema refuses: where it is, which field, and why."""
+
+    def __init__(self, where: str, field: Optional[str], problem: str):
+        super().__init__(where, field, problem)
+        self.where, self.field, self.problem = where, field, problem
+
+    def __str__(self) -> str:
+        return f"{self.where}{'.' + self.field if self.field else ''}: {self.problem}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,32 +57,29 @@ class FeatureRule:
         if self.max_values is not None and len(values) > self.max_values:
             return f"{len(values)} values, at most {self.max_values} allowed"
         for value in values:
-            problem = self._type_problem(value) or self._domain_problem(value)
+            problem = self._value_problem(value)
             if problem:
                 return problem
         return None
 
-    def _type_problem(self, value: Any) -> Optional[str]:
+    def _value_problem(self, value: Any) -> Optional[str]:
+        # One call per value on the request path: exact types (JSON gives
+        # int, float, str, bool, None, list or dict; bool is not a number).
+        kind = type(value)
         if self.raw_type == RawType.BYTES:
-            ok = isinstance(value, str)
-        elif isinstance(value, bool):
-            ok = False
-        elif self.raw_type == RawType.INT:
-            ok = isinstance(value, int)
-        else:
-            ok = isinstance(value, (int, float))
-        return None if ok else f"{value!r} is not {TYPE_WORDS[self.raw_type]}"
-
-    def _domain_problem(self, value: Any) -> Optional[str]:
-        if self.raw_type == RawType.BYTES:
+            if kind is not str:
+                return f"{value!r} is not {TYPE_WORDS[self.raw_type]}"
             if self.domain is not None and value not in self.domain:
                 return f"{value!r} is not one of {sorted(self.domain)}"
             return None
-        if self.raw_type == RawType.INT and not _INT64_RANGE[0] <= value <= _INT64_RANGE[1]:
-            return f"{value} does not fit in 64 bits"
-        if math.isnan(value):
+        if kind is int:
+            if not _INT64_RANGE[0] <= value <= _INT64_RANGE[1]:
+                return f"{value} does not fit in 64 bits"
+        elif kind is not float or self.raw_type == RawType.INT:
+            return f"{value!r} is not {TYPE_WORDS[self.raw_type]}"
+        elif value != value:
             return None if self.allow_nan else "NaN is not allowed"
-        if math.isinf(value) or abs(value) > _FLOAT32_MAX:
+        if self.raw_type == RawType.FLOAT and abs(value) > _FLOAT32_MAX:
             return None if self.allow_inf else f"{value} is not a finite 32-bit float"
         if self.minimum is not None and value < self.minimum:
             return f"{value} is below the schema's minimum {self.minimum:g}"
@@ -172,11 +175,11 @@ class ServingChecks:
         """Every served feature's values (an empty list when missing);
         BadInstance names `where` (e.g. "instances[3]") and the field."""
         if not isinstance(instance, dict):
-            raise BadInstance(f"{where}: expected an object of feature values, "
-                              f"got {type(instance).__name__}")
+            raise BadInstance(where, None, f"expected an object of feature "
+                                           f"values, got {type(instance).__name__}")
         for name in instance:
             if name not in self.rules:
-                raise BadInstance(f"{where}.{name}: " + (
+                raise BadInstance(where, name, (
                     "not sent at serving time (absent in the schema's SERVING "
                     "environment)" if name in self.not_served
                     else "unknown feature"))
@@ -186,6 +189,6 @@ class ServingChecks:
             values = [] if value is None else value if isinstance(value, list) else [value]
             problem = rule.check(values)
             if problem:
-                raise BadInstance(f"{where}.{name}: {problem}")
+                raise BadInstance(where, name, problem)
             checked[name] = values
         return checked

@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from components.contract import (PROBABILITY_OUTPUT, SCHEMA_FILE, SERVING_SIGNATURE,
                                  WARMUP_FILE)
@@ -37,7 +37,7 @@ class LoadedModel:
         import tensorflow as tf
 
         self.path = path
-        self.version = int(path.name)
+        self.version = path.name
         schema = path / SCHEMA_FILE
         if not schema.is_file():
             raise ModelLoadError(
@@ -97,18 +97,20 @@ def version_folders(serving_dir: Path) -> List[Path]:
 
 @dataclasses.dataclass(frozen=True)
 class VersionFailure:
-    version: int
+    version: str
     error: str
 
 
 class ServedVersions:
     """The newest loadable version of a serving dir, kept current by polling."""
 
-    def __init__(self, serving_dir: Path, poll_seconds: float = 1.0):
+    def __init__(self, serving_dir: Path, poll_seconds: float = 1.0,
+                 load: Callable[[Path], LoadedModel] = LoadedModel):
         self.serving_dir = serving_dir
         self.poll_seconds = poll_seconds
+        self._load = load
         self.current: Optional[LoadedModel] = None
-        self.failures: Dict[int, VersionFailure] = {}
+        self.failures: Dict[str, VersionFailure] = {}
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
 
@@ -116,21 +118,21 @@ class ServedVersions:
         """Serves the newest version that loads, if it is not already
         serving; returns whether the served version changed."""
         for folder in version_folders(self.serving_dir):
-            version = int(folder.name)
+            version = folder.name
             if self.current is not None and self.current.version == version:
                 return False
             if version in self.failures:
                 continue
             try:
                 started = time.monotonic()
-                model = LoadedModel(folder)
+                model = self._load(folder)
                 warmed = model.warm_up()
             except Exception as error:  # Any broken push must leave serving up.
                 self.failures[version] = VersionFailure(version, str(error))
-                log.error("version %d not served: %s", version, error)
+                log.error("version %s not served: %s", version, error)
                 continue
             previous, self.current = self.current, model
-            log.info("serving version %d (loaded and warmed up on %d examples in "
+            log.info("serving version %s (loaded and warmed up on %d examples in "
                      "%.1f s)%s", version, warmed, time.monotonic() - started,
                      f", replacing version {previous.version}" if previous else "")
             return True
@@ -156,10 +158,10 @@ class ServedVersions:
 
     def status(self) -> List[Dict]:
         """TF Serving's model_version_status entries, newest first."""
-        entries = [{"version": str(failure.version), "state": "END",
+        entries = [{"version": failure.version, "state": "END",
                     "status": {"error_code": "UNKNOWN", "error_message": failure.error}}
                    for failure in self.failures.values()]
         if self.current is not None:
-            entries.append({"version": str(self.current.version), "state": "AVAILABLE",
+            entries.append({"version": self.current.version, "state": "AVAILABLE",
                             "status": {"error_code": "OK", "error_message": ""}})
         return sorted(entries, key=lambda e: int(e["version"]), reverse=True)

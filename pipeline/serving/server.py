@@ -21,11 +21,22 @@ def uvicorn_server(versions: ServedVersions, model_name: str, host: str, port: i
         access_log=False))
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on now (tests, the benchmark)."""
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on now (tests, the benchmark)."""
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((host, 0))
         return probe.getsockname()[1]
+
+
+def check_listenable(host: str, port: int) -> None:
+    """OSError naming the address if nothing can listen there now: found
+    before TensorFlow loads the model, not 10 s later."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # As uvicorn.
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise OSError(f"cannot listen on {host}:{port}: {error.strerror}") from None
 
 
 class ServerThread:
