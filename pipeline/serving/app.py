@@ -12,14 +12,17 @@ gets a 4xx naming the problem; a 500 means a bug, never bad input.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, List, Optional
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from components.contract import SERVING_SIGNATURE
@@ -89,8 +92,18 @@ def _predict(model, instances: List[Any]) -> List[float]:
 def create_app(versions, model_name: str,
                max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> FastAPI:
     """`versions` has `current` (the served model or None) and `status()`."""
-    app = FastAPI(title="Chicago taxi big-tipper model",
-                  description=__doc__, openapi_url="/openapi.json")
+    # One prediction per core at a time, the rest queued in arrival order:
+    # more threads only share the cores and stretch the slowest requests.
+    predictions = ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
+                                     thread_name_prefix="predict")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        predictions.shutdown()
+
+    app = FastAPI(title="Chicago taxi big-tipper model", description=__doc__,
+                  lifespan=lifespan)
 
     def served(name: str, version: Optional[str]):
         if name != model_name:
@@ -108,7 +121,8 @@ def create_app(versions, model_name: str,
         model = served(name, version)  # Held for the whole request.
         instances = _instances(await _read_json(request, max_request_bytes))
         try:
-            probabilities = await run_in_threadpool(_predict, model, instances)
+            probabilities = await asyncio.get_running_loop().run_in_executor(
+                predictions, _predict, model, instances)
         except BadInstance as error:
             raise ApiError(400, str(error)) from None
         return JSONResponse({"predictions": [[p] for p in probabilities]},

@@ -13,6 +13,7 @@ reported in the status and skipped; the previous one keeps serving.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import threading
 import time
@@ -84,6 +85,20 @@ class LoadedModel:
         return warmed
 
 
+def _freeze_heap() -> None:
+    """Moves every live object out of the garbage collector's sight.
+
+    A loaded model is hundreds of thousands of Python objects, and each full
+    collection walked them all while holding the GIL: at batch 64 that put
+    a 290 ms stall into 1 request in 100 (p99 58 ms once frozen, `make
+    bench-serving`). Collected first, so the version just replaced goes
+    unless a request still holds it.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 def version_folders(serving_dir: Path) -> List[Path]:
     """Complete versions, newest first. TF Serving's rule: a numbered folder
     with saved_model.pb (copied last by TFX's Pusher; ours renames the
@@ -131,10 +146,11 @@ class ServedVersions:
                 self.failures[version] = VersionFailure(version, str(error))
                 log.error("version %s not served: %s", version, error)
                 continue
-            previous, self.current = self.current, model
+            previous, self.current = self.current.version if self.current else None, model
+            _freeze_heap()
             log.info("serving version %s (loaded and warmed up on %d examples in "
                      "%.1f s)%s", version, warmed, time.monotonic() - started,
-                     f", replacing version {previous.version}" if previous else "")
+                     f", replacing version {previous}" if previous else "")
             return True
         return False
 
