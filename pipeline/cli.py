@@ -39,8 +39,7 @@ EXIT_CODES_HELP = f"""exit codes:
 """
 
 
-# Database-only options of `predict`, refused with a CSV target when changed.
-PREDICT_DEFAULTS = {"table": "trip_predictions", "source_query": None}
+PREDICT_DEFAULT_TABLE = "trip_predictions"
 
 
 class UsageError(Exception):
@@ -265,10 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--to", required=True, metavar="FILE.csv|URL", dest="target",
         help="a CSV file to write, or a database to upsert the scores into "
              "(SQLite or PostgreSQL URL)")
-    predict.add_argument("--table", default=PREDICT_DEFAULTS["table"],
+    predict.add_argument("--table", default=PREDICT_DEFAULT_TABLE,
                          help="table for the scores (default: %(default)s)")
     predict.add_argument(
-        "--source-query", default=PREDICT_DEFAULTS["source_query"], metavar="SQL",
+        "--source-query", default=None, metavar="SQL",
         help="rows to score from a database source, with the trip_id key "
              "(default: SELECT * FROM trips)")
     predict.add_argument(
@@ -615,10 +614,13 @@ def _command_score_csv(args: argparse.Namespace) -> int:
                          "write scores of a database source to a database")
     if not Path(args.source).exists():
         raise UsageError(f"source {args.source} does not exist")
-    for option in ("table", "source_query"):
-        if getattr(args, option) != PREDICT_DEFAULTS[option]:
-            raise UsageError(f"--{option.replace('_', '-')} is for database "
-                             f"targets and sources, not a CSV target")
+    database_only = {"--table": args.table != PREDICT_DEFAULT_TABLE,
+                     "--source-query": args.source_query is not None,
+                     "--beam-arg": bool(args.beam_arg)}
+    for option, given in database_only.items():
+        if given:
+            raise UsageError(f"{option} is for database targets and sources, "
+                             f"not a CSV target")
     model = _model_to_score_with(args)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     print(f"Scoring {args.source} with model version {model.version} ...",

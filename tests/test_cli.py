@@ -1,7 +1,9 @@
 """The command line: instant usage errors, exit codes, and a full run on all data."""
 
+import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -43,6 +45,8 @@ def test_help_does_not_import_tensorflow():
     (["serve", "--poll-seconds", "0"], "must be above 0"),
     (["predict", "--source", "data/trips", "--to", "out.csv", "--table", "t"],
      "--table is for database targets and sources, not a CSV target"),
+    (["predict", "--source", "data/trips", "--to", "out.csv", "--beam-arg=--x"],
+     "--beam-arg is for database targets and sources, not a CSV target"),
     (["predict", "--source", "sqlite:///x.db", "--to", "out.csv"],
      "a CSV target takes a CSV file or folder as --source"),
 ])
@@ -204,3 +208,37 @@ def test_two_runs_on_different_output_dirs_at_once(tmp_path):
             f"{(tmp_path / 'out-b').resolve()}/pipeline/CsvExampleGen/quarantine/") in b_out
     assert "ServingExampleGen: 0 of 1231 rows" in b_out
     assert "1 of 2683 row(s) cannot be parsed and will be quarantined" in b_err
+
+
+def _model_folder(root):
+    """Enough of a SavedModel folder for the checks made before loading it."""
+    folder = root / "model" / "1"
+    folder.mkdir(parents=True)
+    (folder / "saved_model.pb").write_bytes(b"")
+    return folder
+
+
+def test_csv_scoring_refuses_an_output_inside_its_source_folder(tmp_path):
+    shutil.copytree(REPO_ROOT / "data" / "trips" / "2016-10-01", tmp_path / "q")
+    result = _cli("predict", "--source", str(tmp_path / "q"), "--to",
+                  str(tmp_path / "q" / "scores.csv"), "--model",
+                  str(_model_folder(tmp_path)))
+    assert result.returncode == cli.EXIT_DATA_INVALID
+    assert "is inside the source folder" in result.stderr
+    assert not (tmp_path / "q" / "scores.csv").exists()
+
+
+def test_csv_scoring_refuses_files_with_different_columns(tmp_path):
+    source = tmp_path / "trips"
+    shutil.copytree(REPO_ROOT / "data" / "trips" / "2016-07-01", source / "a")
+    with (REPO_ROOT / "data" / "trips" / "2016-10-01" / "trips.csv").open() as handle:
+        rows = list(csv.reader(handle))
+    company = rows[0].index("company")
+    (source / "b").mkdir()
+    with (source / "b" / "trips.csv").open("w", newline="") as handle:
+        csv.writer(handle).writerows(row[:company] + row[company + 1:] for row in rows)
+    result = _cli("predict", "--source", str(source), "--to", str(tmp_path / "s.csv"),
+                  "--model", str(_model_folder(tmp_path)))
+    assert result.returncode == cli.EXIT_DATA_INVALID
+    assert f"{source / 'b' / 'trips.csv'}:1: columns ['company'] are in this file or in" \
+        in result.stderr

@@ -34,6 +34,9 @@ class StandInVersions:
         self.current = model
 
     def status(self):
+        if self.current is None:
+            return [{"version": "8", "state": "END",
+                     "status": {"error_code": "UNKNOWN", "error_message": "broken"}}]
         return [{"version": str(self.current.version), "state": "AVAILABLE",
                  "status": {"error_code": "OK", "error_message": ""}}]
 
@@ -94,6 +97,9 @@ def test_no_loaded_version_is_a_503_not_a_crash(model):
     assert "no version of 'taxi' is loaded yet" in _error(
         _post(client, {"instances": [TRIP]}), 503)
     _error(client.get("/healthz"), 503)
+    status = client.get("/v1/models/taxi")
+    assert status.status_code == 200
+    assert status.json()["model_version_status"][0]["state"] == "END"
 
 
 def test_a_bad_instance_fails_the_request_before_the_model_runs(client, model):

@@ -105,10 +105,13 @@ def create_app(versions, model_name: str,
     app = FastAPI(title="Chicago taxi big-tipper model", description=__doc__,
                   lifespan=lifespan)
 
-    def served(name: str, version: Optional[str]):
+    def check_name(name: str) -> None:
         if name != model_name:
             raise ApiError(404, f"model {name!r} is not served here; this server "
                                 f"serves {model_name!r}")
+
+    def served(name: str, version: Optional[str]):
+        check_name(name)
         model = versions.current
         if model is None:
             raise ApiError(503, f"no version of {model_name!r} is loaded yet")
@@ -129,7 +132,7 @@ def create_app(versions, model_name: str,
                             headers={VERSION_HEADER: model.version})
 
     def status(name: str, version: Optional[str]):
-        served(name, None)
+        check_name(name)  # Answers with no version loaded too: failures show.
         entries = [entry for entry in versions.status()
                    if version is None or entry["version"] == version]
         if not entries:

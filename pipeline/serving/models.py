@@ -47,7 +47,9 @@ class LoadedModel:
         self.checks = ServingChecks.from_file(schema)
         self._types = self.checks.types
         try:
-            self._serve = tf.saved_model.load(str(path)).signatures[SERVING_SIGNATURE]
+            # Held, so nothing the signature captures can be released.
+            self._saved_model = tf.saved_model.load(str(path))
+            self._serve = self._saved_model.signatures[SERVING_SIGNATURE]
         except (OSError, ValueError, KeyError, tf.errors.OpError) as error:
             raise ModelLoadError(f"{path}: cannot load the SavedModel's "
                                  f"{SERVING_SIGNATURE} signature: {error}") from None
