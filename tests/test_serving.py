@@ -280,11 +280,12 @@ def _oversize_request(url: str):
 def test_csv_batch_scoring_agrees_with_the_service(small_run, service, tmp_path):
     from pipeline import cli
 
-    config, _, _ = small_run
     source = REPO_ROOT / "data" / "trips" / "2016-10-01" / "trips.csv"
     target = tmp_path / "scores.csv"
+    # The model the service serves (later tests may push newer ones).
+    model = _pushed_model(small_run)
     code = cli.main(["predict", "--source", str(source), "--to", str(target),
-                     "--output-dir", str(config.output_dir)])
+                     "--model", str(model)])
     assert code == cli.EXIT_OK
     with target.open(newline="") as handle:
         scored = list(csv.DictReader(handle))
@@ -294,8 +295,7 @@ def test_csv_batch_scoring_agrees_with_the_service(small_run, service, tmp_path)
     for row, [probability] in zip(scored, body["predictions"]):
         assert abs(float(row["big_tipper_probability"]) - probability) <= 1e-6
         assert row["big_tipper"] == str(int(probability >= 0.5))
-    assert {row["model_version"] for row in scored} == {
-        Path(small_run[1].pushed_model_dir).name}
+    assert {row["model_version"] for row in scored} == {model.name}
 
 
 def test_a_row_the_service_would_refuse_fails_csv_scoring_and_writes_nothing(

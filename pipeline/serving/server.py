@@ -18,7 +18,8 @@ def uvicorn_server(versions: ServedVersions, model_name: str, host: str, port: i
     return uvicorn.Server(uvicorn.Config(
         app, host=host, port=port, log_level=log_level,
         # Uvicorn's per-request access log line costs more than a prediction.
-        access_log=False))
+        access_log=False,
+        ws="none"))  # No websocket routes.
 
 
 def free_port(host: str = "127.0.0.1") -> int:
