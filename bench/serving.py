@@ -60,22 +60,13 @@ def newest_quarters_first(data_root: Path) -> List[Path]:
 
 
 def instances_from_rows(rows: Iterator[List[str]]) -> Iterator[Dict[str, Any]]:
-    """One instance per data row of a CSV given as rows, header first.
-
-    Only serving features are kept (`tips`, the label source, is not one;
-    nor is a column outside the spec); an empty cell is left out, as a
-    caller leaves out a missing optional feature.
-    """
-    from components.csv_rows import cell_value, column_types
-    from components.features import serving_feature_names
+    """One instance per data row of a CSV given as rows, header first, as
+    a client sends it (`tips`, the label source, and empty cells left out)."""
+    from pipeline.serving.instances import csv_instance
 
     header = next(rows)
-    serving = set(serving_feature_names())
-    types = column_types([name for name in header if name in serving])
     for fields in rows:
-        values = {name: cell_value(types[name], cell)
-                  for name, cell in zip(header, fields) if name in types}
-        yield {name: value for name, value in values.items() if value is not None}
+        yield csv_instance(header, fields)
 
 
 def load_instances(data_root: Path, count: int) -> List[Dict[str, Any]]:

@@ -10,6 +10,8 @@ from components import features
 
 # Takes serialized raw tf.Examples without the label; returns probabilities.
 SERVING_SIGNATURE = "serving_default"
+# The one input of both signatures: a vector of serialized tf.Examples.
+EXAMPLES_INPUT = "examples"
 # Takes serialized raw tf.Examples (label included); returns transformed features.
 TRANSFORM_SIGNATURE = "transform_features"
 PROBABILITY_OUTPUT = f"{features.LABEL.name}_probability"

@@ -20,8 +20,8 @@ from absl import logging
 from tfx_bsl.tfxio import dataset_options
 
 from components import features
-from components.contract import (PROBABILITY_OUTPUT, SCHEMA_FILE, SERVING_SIGNATURE,
-                                 TRANSFORM_SIGNATURE, WARMUP_FILE)
+from components.contract import (EXAMPLES_INPUT, PROBABILITY_OUTPUT, SCHEMA_FILE,
+                                 SERVING_SIGNATURE, TRANSFORM_SIGNATURE, WARMUP_FILE)
 from components.hyperparameters import Hyperparameters
 from components.tf_keras_autograph import skip_tf_keras_conversion
 
@@ -116,7 +116,7 @@ def _parse_raw_examples(transform_output: tft.TFTransformOutput,
 def _signatures(model: keras.Model, transform_output: tft.TFTransformOutput):
     # Attached to the model so the SavedModel tracks the transform graph's assets.
     model.transform_layer = transform_output.transform_features_layer()
-    examples = tf.TensorSpec(shape=[None], dtype=tf.string, name="examples")
+    examples = tf.TensorSpec(shape=[None], dtype=tf.string, name=EXAMPLES_INPUT)
 
     @tf.function(input_signature=[examples])
     def serve(serialized):
@@ -146,7 +146,7 @@ def _serving_examples(file_patterns: List[str], count: int) -> List[bytes]:
     return examples
 
 
-def write_serving_extras(export_dir: str, schema_path: str,
+def _write_serving_extras(export_dir: str, schema_path: str,
                          warmup_examples: List[bytes]) -> None:
     """The curated schema and TF Serving's warm-up requests, in assets.extra."""
     from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
@@ -155,7 +155,7 @@ def write_serving_extras(export_dir: str, schema_path: str,
     tf.io.gfile.copy(schema_path, os.path.join(export_dir, SCHEMA_FILE), overwrite=True)
     request = predict_pb2.PredictRequest()
     request.model_spec.signature_name = SERVING_SIGNATURE
-    request.inputs["examples"].CopyFrom(tf.make_tensor_proto(warmup_examples,
+    request.inputs[EXAMPLES_INPUT].CopyFrom(tf.make_tensor_proto(warmup_examples,
                                                              dtype=tf.string))
     with tf.io.TFRecordWriter(os.path.join(export_dir, WARMUP_FILE)) as writer:
         writer.write(prediction_log_pb2.PredictionLog(
@@ -183,5 +183,5 @@ def run_fn(fn_args) -> None:
         verbose=2)
     model.save(fn_args.serving_model_dir, save_format="tf",
                signatures=_signatures(model, transform_output))
-    write_serving_extras(fn_args.serving_model_dir, fn_args.schema_path,
+    _write_serving_extras(fn_args.serving_model_dir, fn_args.schema_path,
                          _serving_examples(fn_args.eval_files, WARMUP_EXAMPLES))

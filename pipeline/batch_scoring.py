@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 from components import span_query
-from components.csv_rows import cell_value, checked_rows, column_types
+from components.csv_rows import checked_rows, column_types
 from components.features import RawType
 from pipeline.predict import (BATCH, DECISION, DECISION_THRESHOLD, PROBABILITY, Model,
                               PredictError, csv_files, csv_header)
@@ -54,7 +54,7 @@ def _headers(files: List[Path]) -> Dict[Path, List[str]]:
 def _rows(files: List[Path], headers: Dict[Path, List[str]], checks
           ) -> Iterator[Tuple[Dict[str, str], Dict[str, list]]]:
     """(cells by column, checked instance) for every row, in order."""
-    from pipeline.serving.instances import BadInstance
+    from pipeline.serving.instances import BadInstance, csv_instance
 
     for path in files:
         header = headers[path]
@@ -62,11 +62,8 @@ def _rows(files: List[Path], headers: Dict[Path, List[str]], checks
         typed = {**types, span_query.KEY_COLUMN: RawType.BYTES}
         try:
             for line, fields in checked_rows(path, header, typed):
-                cells = dict(zip(header, fields))
-                instance = {name: cell_value(types[name], cell)
-                            for name, cell in cells.items()
-                            if name in types and name not in checks.not_served}
-                yield cells, checks.check(instance, f"{path}:{line}")
+                yield (dict(zip(header, fields)),
+                       checks.check(csv_instance(header, fields), f"{path}:{line}"))
         except BadInstance as error:
             raise PredictError(f"{error.where}: {error.field}: {error.problem}") from None
         except ValueError as error:

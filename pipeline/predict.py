@@ -56,12 +56,17 @@ def latest_model(serving_dir: Path) -> Model:
     if not versions:
         raise PredictError(f"no pushed model under {serving_dir}; run "
                            f"`python -m pipeline run` first, or pass --model")
-    return Model(versions[0], versions[0].name)
+    return model_at(versions[0])
 
 
 def model_at(path: Path) -> Model:
-    if not (path / "saved_model.pb").is_file():
-        raise PredictError(f"{path} is not a SavedModel (no saved_model.pb)")
+    """The model in `path`, checked before any scoring starts."""
+    from pipeline.serving.models import ModelLoadError, check_servable
+
+    try:
+        check_servable(path)
+    except ModelLoadError as error:
+        raise PredictError(str(error)) from None
     return Model(path, path.name)
 
 
@@ -117,19 +122,15 @@ class _Score:
 
     def __init__(self, model_path: str):
         self._model_path = model_path
-        self._serve = None
+        self._model = None
 
     def __call__(self, batch: List[Tuple[str, bytes]]) -> List[Tuple[str, float]]:
-        import tensorflow as tf
+        from pipeline.serving.models import LoadedModel
 
-        from components.contract import PROBABILITY_OUTPUT, SERVING_SIGNATURE
-
-        if self._serve is None:
-            self._serve = tf.saved_model.load(self._model_path).signatures[
-                SERVING_SIGNATURE]
-        output = self._serve(examples=tf.constant([example for _, example in batch]))
-        probabilities = output[PROBABILITY_OUTPUT].numpy().reshape(-1)
-        return [(key, float(p)) for (key, _), p in zip(batch, probabilities)]
+        if self._model is None:  # Once per worker, not in the pickled callable.
+            self._model = LoadedModel(Path(self._model_path))
+        probabilities = self._model.predict_serialized([example for _, example in batch])
+        return [(key, p) for (key, _), p in zip(batch, probabilities)]
 
 
 class _WriteStaging:

@@ -211,11 +211,24 @@ def test_two_runs_on_different_output_dirs_at_once(tmp_path):
 
 
 def _model_folder(root):
-    """Enough of a SavedModel folder for the checks made before loading it."""
+    """Enough of a model folder for the checks made before loading it."""
+    from components.contract import SCHEMA_FILE
+
     folder = root / "model" / "1"
-    folder.mkdir(parents=True)
+    (folder / SCHEMA_FILE).parent.mkdir(parents=True)
     (folder / "saved_model.pb").write_bytes(b"")
+    shutil.copy(REPO_ROOT / "schema" / "schema.pbtxt", folder / SCHEMA_FILE)
     return folder
+
+
+def test_scoring_refuses_a_model_without_its_schema(tmp_path):
+    folder = _model_folder(tmp_path)
+    (folder / "assets.extra" / "schema.pbtxt").unlink()
+    result = _cli("predict", "--source", "data/trips", "--to", str(tmp_path / "s.csv"),
+                  "--model", str(folder))
+    assert result.returncode == cli.EXIT_USAGE
+    assert f"{folder} has no assets.extra/schema.pbtxt" in result.stderr
+    assert not (tmp_path / "s.csv").exists()
 
 
 def test_csv_scoring_refuses_an_output_inside_its_source_folder(tmp_path):

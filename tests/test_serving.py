@@ -60,22 +60,33 @@ def _serving_dir_with(model: Path, root: Path, version: str) -> Path:
 
 
 class Service:
-    """ServedVersions behind the service, in a thread of this process."""
+    """The service on a serving dir, in a thread of this process, on loopback;
+    `with` gives its URL."""
 
     def __init__(self, serving_dir: Path, poll_seconds: float = 0.1):
         from pipeline.serving.models import ServedVersions
-        from pipeline.serving.server import ServerThread
+        from pipeline.serving.server import free_port, uvicorn_server
 
         self.versions = ServedVersions(serving_dir, poll_seconds)
         assert self.versions.refresh()
-        self.versions.start()
-        self._server = ServerThread(self.versions, MODEL, max_request_bytes=1 << 20)
+        self.port = free_port()
+        self._server = uvicorn_server(self.versions, MODEL, "127.0.0.1", self.port,
+                                      max_request_bytes=1 << 20, log_level="warning")
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     def __enter__(self) -> str:
-        return self._server.__enter__().url
+        self.versions.start()
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            assert self._thread.is_alive() and time.monotonic() < deadline, \
+                f"the server on port {self.port} did not start"
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{self.port}"
 
     def __exit__(self, *exc_info):
-        self._server.__exit__(*exc_info)
+        self._server.should_exit = True
+        self._thread.join(timeout=30)
         self.versions.stop()
 
 
@@ -234,12 +245,10 @@ def _bundled_rows(count: int):
 
 def _bundled_instances(count: int):
     """Raw trips from the newest bundled quarter, as JSON instances."""
-    from components.csv_rows import cell_value, column_types
+    from pipeline.serving.instances import csv_instance
 
     rows = _bundled_rows(count)
-    types = column_types(list(rows[0]))
-    return [{name: cell_value(types[name], cell) for name, cell in row.items()
-             if cell and name != "tips"} for row in rows]
+    return [csv_instance(list(row), list(row.values())) for row in rows]
 
 
 def test_bad_requests_against_the_real_model_get_a_4xx_and_it_keeps_serving(service):
@@ -349,3 +358,24 @@ def test_serve_from_the_command_line_answers_a_raw_trip(small_run, tmp_path):
     assert f"Serving 'taxi' version 5 on {url}/v1/models/taxi" in stderr
     assert "Stopped." in stderr and server.returncode == 0, stderr
 
+
+
+def test_the_pushed_model_carries_its_schema_and_warm_up_requests(small_run):
+    import tensorflow as tf
+    from tensorflow_serving.apis import prediction_log_pb2
+
+    from components.contract import EXAMPLES_INPUT, SCHEMA_FILE, WARMUP_FILE
+    from components.model import WARMUP_EXAMPLES
+    from pipeline.serving.models import LoadedModel
+
+    model = _pushed_model(small_run)
+    assert (model / SCHEMA_FILE).read_text() == (
+        REPO_ROOT / "schema" / "schema.pbtxt").read_text()
+    [record] = tf.data.TFRecordDataset(str(model / WARMUP_FILE)).as_numpy_iterator()
+    request = prediction_log_pb2.PredictionLog.FromString(record).predict_log.request
+    assert request.model_spec.signature_name == "serving_default"
+    examples = tf.make_ndarray(request.inputs[EXAMPLES_INPUT]).reshape(-1)
+    assert len(examples) == WARMUP_EXAMPLES
+    for serialized in examples:
+        assert "tips" not in tf.train.Example.FromString(serialized).features.feature
+    assert LoadedModel(model).warm_up() == WARMUP_EXAMPLES

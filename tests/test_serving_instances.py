@@ -6,7 +6,7 @@ import pytest
 
 from components import features
 from pipeline.config import REPO_ROOT
-from pipeline.serving.instances import BadInstance, ServingChecks
+from pipeline.serving.instances import BadInstance, ServingChecks, csv_instance
 
 SCHEMA = REPO_ROOT / "schema" / "schema.pbtxt"
 
@@ -104,3 +104,11 @@ def test_a_schema_naming_an_undefined_domain_is_refused(tmp_path):
                       'default_environment: "SERVING"\n')
     with pytest.raises(ValueError, match="names string domain 'nope'"):
         ServingChecks.from_file(broken)
+
+
+def test_a_csv_row_becomes_the_instance_a_client_sends():
+    header = ["trip_id", "fare", "company", "trip_seconds", "tips"]
+    assert csv_instance(header, ["17", "9.25", "", "720", "2.0"]) == {
+        "fare": 9.25, "trip_seconds": 720}
+    with pytest.raises(ValueError):
+        csv_instance(header, ["17", "N/A", "", "720", "2.0"])

@@ -16,12 +16,26 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Optional, Sequence
 
-from components.csv_rows import TYPE_WORDS
-from components.features import RawType
+from components.csv_rows import TYPE_WORDS, cell_value
+from components.features import RAW_FEATURES, RawType
 
 SERVING_ENVIRONMENT = "SERVING"
 _INT64_RANGE = (-(2 ** 63), 2 ** 63 - 1)
 _FLOAT32_MAX = 3.4028234663852886e38
+
+
+# Raw columns a client sends, by the feature spec (tested equal to the
+# curated schema's SERVING environment).
+_SERVING_TYPES = {f.name: f.raw_type for f in RAW_FEATURES if f.present_at_serving}
+
+
+def csv_instance(header: Sequence[str], fields: Sequence[str]) -> Dict[str, Any]:
+    """A row of a trips CSV as a client would send it: the serving features
+    that have a value, typed by the feature spec. Other columns (the trip_id
+    key, the label source tips) and empty cells are left out; ValueError if
+    a cell does not parse as its type."""
+    return {name: cell_value(_SERVING_TYPES[name], cell)
+            for name, cell in zip(header, fields) if cell and name in _SERVING_TYPES}
 
 
 class BadInstance(ValueError):

@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
-from components.contract import (PROBABILITY_OUTPUT, SCHEMA_FILE, SERVING_SIGNATURE,
-                                 WARMUP_FILE)
+from components.contract import (EXAMPLES_INPUT, PROBABILITY_OUTPUT, SCHEMA_FILE,
+                                 SERVING_SIGNATURE, WARMUP_FILE)
 from pipeline.serving.instances import ServingChecks
 
 log = logging.getLogger(__name__)
@@ -31,20 +31,27 @@ class ModelLoadError(RuntimeError):
     """A version folder that is not a servable model; names the folder."""
 
 
+def check_servable(path: Path) -> None:
+    """ModelLoadError unless `path` holds a SavedModel with the schema the
+    Trainer exports beside it; cheap, before TensorFlow loads anything."""
+    if not (path / "saved_model.pb").is_file():
+        raise ModelLoadError(f"{path} is not a SavedModel (no saved_model.pb)")
+    if not (path / SCHEMA_FILE).is_file():
+        raise ModelLoadError(
+            f"{path} has no {SCHEMA_FILE}: it was trained before models "
+            f"carried their schema; re-run the pipeline to push a new one")
+
+
 class LoadedModel:
     """One version: its schema checks and its `serving_default` signature."""
 
     def __init__(self, path: Path):
         import tensorflow as tf
 
+        check_servable(path)
         self.path = path
         self.version = path.name
-        schema = path / SCHEMA_FILE
-        if not schema.is_file():
-            raise ModelLoadError(
-                f"{path} has no {SCHEMA_FILE}: it was trained before models "
-                f"carried their schema; re-run the pipeline to push a new one")
-        self.checks = ServingChecks.from_file(schema)
+        self.checks = ServingChecks.from_file(path / SCHEMA_FILE)
         self._types = self.checks.types
         try:
             # Held, so nothing the signature captures can be released.
@@ -57,7 +64,7 @@ class LoadedModel:
     def predict_serialized(self, examples: List[bytes]) -> List[float]:
         import tensorflow as tf
 
-        output = self._serve(examples=tf.constant(examples, dtype=tf.string))
+        output = self._serve(**{EXAMPLES_INPUT: tf.constant(examples, dtype=tf.string)})
         return output[PROBABILITY_OUTPUT].numpy().reshape(-1).tolist()
 
     def predict(self, instances: List[Dict[str, list]]) -> List[float]:
@@ -81,7 +88,7 @@ class LoadedModel:
         warmed = 0
         for record in tf.data.TFRecordDataset(str(path)).as_numpy_iterator():
             request = prediction_log_pb2.PredictionLog.FromString(record).predict_log.request
-            examples = tf.make_ndarray(request.inputs["examples"]).reshape(-1).tolist()
+            examples = tf.make_ndarray(request.inputs[EXAMPLES_INPUT]).reshape(-1).tolist()
             self.predict_serialized(examples)
             warmed += len(examples)
         return warmed
@@ -92,8 +99,8 @@ def _freeze_heap() -> None:
 
     A loaded model is hundreds of thousands of Python objects, and each full
     collection walked them all while holding the GIL: at batch 64 that put
-    a 290 ms stall into 1 request in 100 (p99 58 ms once frozen, `make
-    bench-serving`). Collected first, so the version just replaced goes
+    a 290 ms stall into 1 request in 100 (p99 52 ms once frozen, by
+    `python -m bench.serving`). Collected first, so the version just replaced goes
     unless a request still holds it.
     """
     gc.unfreeze()
@@ -148,11 +155,12 @@ class ServedVersions:
                 self.failures[version] = VersionFailure(version, str(error))
                 log.error("version %s not served: %s", version, error)
                 continue
-            previous, self.current = self.current.version if self.current else None, model
+            replaced = self.current.version if self.current else None
+            self.current = model
             _freeze_heap()
             log.info("serving version %s (loaded and warmed up on %d examples in "
                      "%.1f s)%s", version, warmed, time.monotonic() - started,
-                     f", replacing version {previous}" if previous else "")
+                     f", replacing version {replaced}" if replaced else "")
             return True
         return False
 

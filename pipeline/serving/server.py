@@ -1,10 +1,8 @@
-"""Runs the REST service with uvicorn: from the CLI, or in a thread (tests)."""
+"""Runs the REST service with uvicorn, for `serve`."""
 
 from __future__ import annotations
 
 import socket
-import threading
-import time
 
 from pipeline.serving.app import create_app
 from pipeline.serving.models import ServedVersions
@@ -39,27 +37,3 @@ def check_listenable(host: str, port: int) -> None:
         except OSError as error:
             raise OSError(f"cannot listen on {host}:{port}: {error.strerror}") from None
 
-
-class ServerThread:
-    """The service in a background thread of this process, on loopback."""
-
-    def __init__(self, versions: ServedVersions, model_name: str,
-                 max_request_bytes: int):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._server = uvicorn_server(versions, model_name, "127.0.0.1", self.port,
-                                      max_request_bytes, log_level="warning")
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-
-    def __enter__(self) -> "ServerThread":
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the server on port {self.port} did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=30)
