@@ -8,7 +8,8 @@
     [ServingExampleGen] -> DriftSkewCheck (newest span vs the one before,
                                 training vs the serving sample)
                                 -> AnomalyGate -> Transform -> Trainer
-                                -> Evaluator (vs latest blessed) -> Pusher
+                                -> LatestBlessedModel (newest pushed)
+                                -> Evaluator (vs that baseline) -> Pusher
 
 Every runner compiles this same pipeline. Functions that run inside
 components are referenced by import path, so no user-module wheel is built.
@@ -23,17 +24,12 @@ import tensorflow_model_analysis as tfma
 from google.protobuf import json_format
 # Direct imports, not `tfx.v1`: that also loads the Google Cloud AI Platform
 # extension (5 s of a 15k-row run) which no local or Kubeflow run uses.
-from tfx.components import (Evaluator, ExampleValidator, Pusher, SchemaGen, StatisticsGen,
-                            Trainer, Transform)
-from tfx.dsl.components.common.resolver import Resolver
-from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
-    LatestBlessedModelStrategy)
+from tfx.components import (ExampleValidator, Pusher, SchemaGen, StatisticsGen, Trainer,
+                            Transform)
 from tfx.orchestration import metadata as mlmd_config
 from tfx.orchestration.data_types import RuntimeParameter
 from tfx.orchestration.pipeline import Pipeline
 from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
-from tfx.types import standard_artifacts
-from tfx.types.channel import Channel
 from tfx.dsl.components.base import executor_spec
 
 from components import features
@@ -44,13 +40,13 @@ from components.csv_ingest import QuarantiningCsvExampleGen
 from components.curated_schema import CuratedSchemaImporter, file_sha256
 from components.db_ingest import DatabaseExampleGen
 from components.drift_skew import DriftSkewCheck
+from components.latest_blessed_model import Evaluator, LatestBlessedModel
 from pipeline import datasets
 from pipeline.config import DEFAULT_SCHEMA, PipelineConfig
 from pipeline.fingerprint import source_fingerprint
 
 PREPROCESSING_FN = "components.preprocessing.preprocessing_fn"
 RUN_FN = "components.model.run_fn"
-LATEST_BLESSED_MODEL = "latest_blessed_model_resolver"
 
 
 DATA_ROOT_PARAMETER = "data_root"
@@ -216,16 +212,13 @@ def create_pipeline(config: PipelineConfig, for_kubeflow: bool = False
         train_args=train_args,
         eval_args=trainer_pb2.EvalArgs(num_steps=config.eval_steps),
         custom_config={**config.hyperparameters.to_custom_config(), **code})
-    latest_blessed_model = Resolver(
-        strategy_class=LatestBlessedModelStrategy,
-        model=Channel(type=standard_artifacts.Model),
-        model_blessing=Channel(
-            type=standard_artifacts.ModelBlessing),
-    ).with_id(LATEST_BLESSED_MODEL)
+    # Not TFX's Resolver: open-source KFP cannot run one (see the component).
+    latest_blessed_model = LatestBlessedModel(
+        candidate=trainer.outputs["model"], push_directory=config.serving_dir)
     evaluator = Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
-        baseline_model=latest_blessed_model.outputs["model"],
+        baseline_model=latest_blessed_model.outputs["baseline"],
         example_splits=["eval"],
         eval_config=eval_config(config))
     pusher = Pusher(

@@ -324,9 +324,14 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     export.add_argument("--image", required=True,
                         help="container image every task runs (built from the "
-                             "Dockerfile), e.g. ghcr.io/org/taxi-pipeline:1.0")
+                             "Dockerfile), with a tag or digest, e.g. "
+                             "ghcr.io/org/taxi-pipeline:1.0")
     export.add_argument("--pipeline-root", required=True, metavar="URI",
-                        help="where the cluster writes artifacts, e.g. gs://bucket/taxi")
+                        help="where the tasks write artifacts and push models, "
+                             "e.g. gs://bucket/taxi")
+    export.add_argument(
+        "--pipeline-name", default=config_module.PipelineConfig.pipeline_name,
+        help="lowercase letters, digits and dashes (default: %(default)s)")
     export.add_argument("--output", required=True, type=Path, metavar="FILE",
                         help="FILE.yaml: PipelineSpec for open-source KFP; "
                              "FILE.json: Vertex AI PipelineJob")
@@ -552,7 +557,8 @@ def _command_export_kubeflow(args: argparse.Namespace) -> int:
             beam_args=tuple(args.beam_arg), train_steps=args.train_steps,
             serving_data_root=args.serving_sample,
             accepted_anomalies=tuple(args.accept_anomaly),
-            max_quarantined_fraction=args.max_quarantined)
+            max_quarantined_fraction=args.max_quarantined,
+            pipeline_name=args.pipeline_name)
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         output = kubeflow.export(config, args.image, args.output)
     except kubeflow.ExportError as error:

@@ -3,8 +3,8 @@
 `.yaml` output: the bare PipelineSpec that open-source KFP v2 uploads.
 `.json` output: a Vertex AI `PipelineJob`.
 Compiling touches neither the pipeline root nor the data, so it works
-offline for gs:// and s3:// roots: functions run inside components are
-referenced by import path, so no user-module wheel is staged.
+offline: functions run inside components are referenced by import path, so
+no user-module wheel is staged.
 """
 
 from __future__ import annotations
@@ -25,6 +25,21 @@ IMAGE_DATA_ROOT = f"{IMAGE_PROJECT_DIR}/{DATA_SUBDIR}"
 IMAGE_SCHEMA = f"{IMAGE_PROJECT_DIR}/{SCHEMA_SUBPATH}"
 SPEC_SUFFIXES = (".yaml", ".yml")
 JOB_SUFFIXES = (".json",)
+# Where the tasks can write artifacts and push models: a filesystem the
+# image's TensorFlow has (tf.io.gfile; the GCS one comes with TensorFlow).
+# KFP's launcher also knows s3:// and minio://, but TensorFlow 2.16 does not
+# without tensorflow-io, so a spec rooted there fails in its first task.
+ROOT_SCHEMES = ("gs",)
+# The KFP SDK's rule (kfp.dsl.utils.validate_pipeline_name); the API server
+# makes the Argo Workflow's generateName of it.
+_PIPELINE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,127}")
+# Docker's image reference grammar: [HOST[:PORT]/]NAME[:TAG][@DIGEST].
+_IMAGE = re.compile(
+    r"(?:(?P<host>[a-zA-Z0-9.-]+(?::[0-9]+)?)/)?"
+    r"(?P<name>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+    r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
+    r"(?:@(?P<digest>[a-z0-9]+:[0-9a-fA-F]{32,}))?")
 
 # Option names that carry credentials; their values must never be compiled
 # into a spec that anyone with cluster access can read.
@@ -62,19 +77,52 @@ def _check_location(kind: str, location: str) -> None:
                           f"or an absolute path inside the cluster")
 
 
+def _check_pipeline_root(pipeline_root: str) -> None:
+    scheme, separator, rest = pipeline_root.partition("://")
+    if not (separator and scheme in ROOT_SCHEMES and rest.strip("/")):
+        raise ExportError(
+            f"pipeline root {pipeline_root!r} must be a URI the tasks' TensorFlow "
+            f"can write to: {' or '.join(f'{s}://BUCKET/DIR' for s in ROOT_SCHEMES)} "
+            f"(the image has no S3 or MinIO filesystem)")
+
+
+def check_image(image: str) -> None:
+    """Refuses what a cluster could not pull reproducibly: a malformed
+    reference, or one with neither tag nor digest (which means :latest)."""
+    match = _IMAGE.fullmatch(image)
+    if match is None:
+        raise ExportError(f"image {image!r} is not a container image reference "
+                          f"such as registry.example.com/taxi-pipeline:1.0")
+    if not (match["tag"] or match["digest"]):
+        raise ExportError(f"image {image!r} has neither a tag nor a digest; name "
+                          f"the build the tasks run, e.g. {image}:1.0 or "
+                          f"{image}@sha256:...")
+
+
+def check_pipeline_name(name: str) -> None:
+    if not _PIPELINE_NAME.fullmatch(name):
+        raise ExportError(
+            f"pipeline name {name!r} is refused by Kubeflow Pipelines: use 1 to "
+            f"128 lowercase letters, digits and dashes, starting with a letter "
+            f"or digit")
+
+
 def kubeflow_config(pipeline_root: str, data_root: str = IMAGE_DATA_ROOT,
                     beam_args: Tuple[str, ...] = (), train_steps: Optional[int] = None,
                     serving_data_root: Optional[str] = None,
                     accepted_anomalies: Tuple = (),
-                    max_quarantined_fraction: float = 0.0) -> PipelineConfig:
+                    max_quarantined_fraction: float = 0.0,
+                    pipeline_name: str = PipelineConfig.pipeline_name) -> PipelineConfig:
     """The run config as the cluster sees it: URIs, and paths inside the image."""
-    _check_location("pipeline root", pipeline_root)
+    check_pipeline_name(pipeline_name)
+    _check_pipeline_root(pipeline_root)
     _check_location("data root", data_root)
     if serving_data_root is not None:
         _check_location("serving sample", serving_data_root)
     check_no_credentials(beam_args)
     defaults = PipelineConfig()
     return PipelineConfig(
+        pipeline_name=pipeline_name,
         data_root=data_root,
         output_dir=pipeline_root,
         pipeline_root_override=pipeline_root,
@@ -93,14 +141,14 @@ def compile_job(config: PipelineConfig, image: str) -> Dict[str, Any]:
     Runtime parameters get their defaults in the job's runtimeConfig and in
     the spec itself (TFX leaves both empty), so the KFP UI pre-fills them.
     """
-    if not image or any(c.isspace() for c in image):
-        raise ExportError(f"image {image!r} is not a container image reference")
-    from tfx import v1 as tfx
+    check_image(image)
+    # Not `tfx.v1`, which also loads the Cloud AI Platform extension.
+    from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
     from pipeline.assembly import create_pipeline, runtime_parameter_defaults
 
-    runner = tfx.orchestration.experimental.KubeflowV2DagRunner(
-        config=tfx.orchestration.experimental.KubeflowV2DagRunnerConfig(
+    runner = kubeflow_v2_dag_runner.KubeflowV2DagRunner(
+        config=kubeflow_v2_dag_runner.KubeflowV2DagRunnerConfig(
             default_image=image,
             # Schema 2.1.0, what the KFP 2.x SDK compiles and uploads.
             use_pipeline_spec_2_1=True))
@@ -113,15 +161,32 @@ def compile_job(config: PipelineConfig, image: str) -> Dict[str, Any]:
     return job
 
 
+def without_unchecked_cache(spec: Dict[str, Any]) -> Dict[str, Any]:
+    """The spec with KFP's cache off for tasks that need a pre-cache check.
+
+    TFX gives ExampleGen a `lifecycle.preCacheCheck`: its driver fingerprints
+    the input files, so that new files under the same data root miss the
+    cache. Vertex AI runs it; open-source KFP's backend never reads it, and
+    would reuse the examples of the first run whose parameters matched.
+    """
+    executors = spec["deploymentSpec"]["executors"]
+    for task in spec["root"]["dag"]["tasks"].values():
+        label = spec["components"][task["componentRef"]["name"]]["executorLabel"]
+        if "lifecycle" in executors[label].get("container", {}):
+            task["cachingOptions"] = {"enableCache": False}
+    return spec
+
+
 def export(config: PipelineConfig, image: str, output: Path) -> Path:
-    """Writes the compiled pipeline to `output`; the suffix picks the format."""
+    """Writes the compiled pipeline to `output`; the suffix picks the format.
+    Every argument is checked before TFX loads."""
     if output.suffix not in SPEC_SUFFIXES + JOB_SUFFIXES:
         raise ExportError(f"output {output} must end in .yaml (KFP PipelineSpec) "
                           f"or .json (Vertex AI PipelineJob)")
     job = compile_job(config, image)
     output.parent.mkdir(parents=True, exist_ok=True)
     if output.suffix in SPEC_SUFFIXES:
-        spec = job["pipelineSpec"]
+        spec = without_unchecked_cache(job["pipelineSpec"])
         header = (f"# PipelineSpec of '{spec['pipelineInfo']['name']}' for Kubeflow "
                   f"Pipelines v2, compiled by `python -m pipeline export-kubeflow`.\n"
                   f"# Runtime parameters: {', '.join(sorted(spec['root']['inputDefinitions']['parameters']))}\n")

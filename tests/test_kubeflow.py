@@ -1,4 +1,5 @@
-"""Kubeflow export: strict, loadable, the local DAG, offline, no secrets, runnable."""
+"""Kubeflow export: strict, loadable, the local DAG, offline, no secrets, checked
+arguments. The whole DAG runs in test_kubeflow_dag.py."""
 
 import contextlib
 import importlib
@@ -19,7 +20,6 @@ from pipeline.config import REPO_ROOT, SCHEMA_SUBPATH, PipelineConfig
 IMAGE = "registry.example.com/taxi-pipeline:test"
 PIPELINE_ROOT = "gs://taxi-bucket/pipelines"
 GOLDEN = REPO_ROOT / "tests" / "golden" / "kubeflow_pipeline.yaml"
-RESOLVER_TASK = re.compile(r"^(?P<node>.+)-model(-blessing)?-resolver$")
 
 
 @contextlib.contextmanager
@@ -83,14 +83,15 @@ def test_kfp_sdk_loads_the_yaml(exported):
     assert loaded.pipeline_spec.pipeline_info.name == PipelineConfig().pipeline_name
 
 
-def test_s3_root_compiles_offline_and_writes_only_the_output(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # A stray local "s3:" folder would show here.
+def test_the_export_writes_only_its_output_and_pushes_under_the_root(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # A stray local "gs:" folder would show here.
     with _offline():
-        kubeflow.export(kubeflow.kubeflow_config("s3://taxi-bucket/runs"), IMAGE,
-                        Path("pipeline.json"))
-    assert [p.name for p in tmp_path.iterdir()] == ["pipeline.json"]
-    job = json.loads((tmp_path / "pipeline.json").read_text())
-    assert job["runtimeConfig"]["gcsOutputDirectory"] == "s3://taxi-bucket/runs"
+        kubeflow.export(kubeflow.kubeflow_config("gs://other-bucket/runs"), IMAGE,
+                        Path("pipeline.yaml"))
+    assert [p.name for p in tmp_path.iterdir()] == ["pipeline.yaml"]
+    tasks = yaml.safe_load((tmp_path / "pipeline.yaml").read_text())["root"]["dag"]["tasks"]
+    pushes_to = tasks["LatestBlessedModel"]["inputs"]["parameters"]["push_directory"]
+    assert pushes_to["runtimeValue"]["constant"] == "gs://other-bucket/runs/serving/chicago-taxi"
 
 
 def _local_edges():
@@ -101,24 +102,12 @@ def _local_edges():
             for node in pipeline.components}
 
 
-def _spec_edges(spec):
-    """Task -> dependencies, with TFX's two resolver tasks folded into one node."""
-    def node(task):
-        match = RESOLVER_TASK.match(task)
-        return match.group("node") if match else task
-
-    edges = {}
-    for task, body in spec["root"]["dag"]["tasks"].items():
-        edges.setdefault(node(task), set()).update(
-            node(dependency) for dependency in body.get("dependentTasks", []))
-    return edges
-
-
 def test_dag_equals_the_local_pipeline(spec):
     local = _local_edges()
-    # The resolver reads ML Metadata only: no data edge leads into it.
-    assert _spec_edges(spec) == local
+    assert {task: set(body.get("dependentTasks", []))
+            for task, body in spec["root"]["dag"]["tasks"].items()} == local
     assert "AnomalyGate" in local["Transform"]
+    assert local["Evaluator"] >= {"Trainer", "LatestBlessedModel"}
 
 
 def _container_executors(spec):
@@ -127,11 +116,12 @@ def _container_executors(spec):
             if "container" in executor}
 
 
-def test_every_executor_runs_the_configured_image(spec):
-    containers = _container_executors(spec)
-    resolvers = [t for t in spec["root"]["dag"]["tasks"] if RESOLVER_TASK.match(t)]
-    assert len(containers) == len(spec["root"]["dag"]["tasks"]) - len(resolvers)
-    assert {c["image"] for c in containers.values()} == {IMAGE}
+def test_every_task_is_a_container_of_the_configured_image(spec):
+    """Open-source KFP runs containers and importers only; no resolver."""
+    executors = spec["deploymentSpec"]["executors"]
+    assert all(set(executor) == {"container"} for executor in executors.values())
+    assert len(executors) == len(spec["root"]["dag"]["tasks"])
+    assert {c["image"] for c in _container_executors(spec).values()} == {IMAGE}
 
 
 def _import(path: str):
@@ -144,7 +134,9 @@ def test_every_import_path_in_the_spec_exists(spec):
     for container in _container_executors(spec).values():
         args = container["args"]
         class_paths.append(args[args.index("--executor_class_path") + 1])
-    assert "components.anomaly_gate.executor.Executor" in class_paths
+    assert {"components.anomaly_gate.executor.Executor",
+            "components.latest_blessed_model.executor.Executor",
+            "components.latest_blessed_model.executor.EvaluatorExecutor"} <= set(class_paths)
     for path in class_paths:
         assert isinstance(_import(path), type), path
     functions = [parameter["runtimeValue"]["constant"]
@@ -244,15 +236,41 @@ def test_serving_sample_overrides_and_quarantine_limit_reach_the_spec(tmp_path):
     (["--output", "spec.txt"], "must end in .yaml"),
     (["--output", "spec.yaml", "--beam-arg=--db_password=x"], "looks like a credential"),
     (["--output", "spec.yaml", "--data-root", "relative/dir"], "must be a URI"),
+    (["--output", "spec.yaml", "--image", "registry.example.com/taxi-pipeline"],
+     "has neither a tag nor a digest"),
+    (["--output", "spec.yaml", "--image", "registry.example.com/Taxi Pipeline:1"],
+     "is not a container image reference"),
+    (["--output", "spec.yaml", "--pipeline-root", "/mnt/artifacts"],
+     "must be a URI the tasks' TensorFlow can write to: gs://BUCKET/DIR"),
+    (["--output", "spec.yaml", "--pipeline-root", "gs://"], "must be a URI"),
+    (["--output", "spec.yaml", "--pipeline-root", "minio://mlpipeline/v2"],
+     "no S3 or MinIO filesystem"),
+    (["--output", "spec.json", "--pipeline-root", "s3://taxi-bucket/runs"],
+     "no S3 or MinIO filesystem"),
+    (["--output", "spec.yaml", "--pipeline-name", "Chicago_Taxi"],
+     "refused by Kubeflow Pipelines"),
+    (["--output", "spec.yaml", "--pipeline-name=-taxi"], "refused by Kubeflow Pipelines"),
 ])
-def test_export_argument_errors_exit_2(tmp_path, args, message):
-    result = subprocess.run(
-        [sys.executable, "-m", "pipeline", "export-kubeflow", "--image", IMAGE,
-         "--pipeline-root", PIPELINE_ROOT, *args],
-        cwd=tmp_path, capture_output=True, text=True)
-    assert result.returncode == cli.EXIT_USAGE
+def test_export_argument_errors_exit_2_before_tensorflow_loads(tmp_path, args, message):
+    """Each refusal names the bad value, writes nothing and never loads TensorFlow."""
+    arguments = ["export-kubeflow", "--image", IMAGE, "--pipeline-root", PIPELINE_ROOT, *args]
+    check = ("import sys; from pipeline import cli; code = cli.main(sys.argv[1:]); "
+             "assert 'tensorflow' not in sys.modules, 'TensorFlow was loaded'; "
+             "sys.exit(code)")
+    result = subprocess.run([sys.executable, "-c", check, *arguments],
+                            cwd=tmp_path, capture_output=True, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
+    assert result.returncode == cli.EXIT_USAGE, result.stderr
     assert message in result.stderr
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("image", [
+    "taxi-pipeline:1.0", "localhost:5000/taxi-pipeline:v2", "ghcr.io/org/team/taxi:2024-01-15",
+    "registry.example.com/taxi@sha256:" + "a" * 64,
+    "registry.example.com:443/taxi:1.0@sha256:" + "b" * 64])
+def test_image_references_with_a_tag_or_digest_pass(image):
+    kubeflow.check_image(image)
 
 
 def test_dockerfile_is_lint_clean():
@@ -262,7 +280,7 @@ def test_dockerfile_is_lint_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _statistics_by_feature(path: Path) -> dict:
+def statistics_by_feature(path: Path) -> dict:
     """A statistics file as a dict, features keyed by path (their order varies)."""
     from google.protobuf import json_format
     from tensorflow_metadata.proto.v0 import statistics_pb2
@@ -274,41 +292,51 @@ def _statistics_by_feature(path: Path) -> dict:
     return stats
 
 
-def _differences(a, b, path=""):
+def differences(a, b, path=""):
     """Where two JSON values differ; floats within 1e-9 relative count as equal
     (multi-process Beam sums float partials in varying order)."""
     import math
 
     if isinstance(a, dict) and isinstance(b, dict):
         return [d for key in sorted(a.keys() | b.keys())
-                for d in _differences(a.get(key), b.get(key), f"{path}.{key}")]
+                for d in differences(a.get(key), b.get(key), f"{path}.{key}")]
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         return [d for i, (x, y) in enumerate(zip(a, b))
-                for d in _differences(x, y, f"{path}[{i}]")]
+                for d in differences(x, y, f"{path}[{i}]")]
     if isinstance(a, float) and isinstance(b, float):
         return [] if math.isclose(a, b, rel_tol=1e-9) else [path]
     return [] if a == b else [path]
 
 
-@pytest.mark.slow
-def test_a_compiled_task_runs_and_matches_the_local_run(spec, small_run, tmp_path):
-    """StatisticsGen, run from the spec's container command with the ExecutorInput
-    KFP's launcher would hand it, writes the statistics the local run wrote."""
-    from tests.kfp_launcher import run_task
+def test_custom_artifact_types_import_from_their_schema_title(spec):
+    """TFX's container entrypoint rebuilds a custom artifact by importing its
+    schema title; a title that does not import fails the task at run time."""
+    from tfx.types import Artifact
+    from tfx.utils import import_utils
 
-    _, _, local = small_run
-    examples = local["CsvExampleGen"]["outputs"]["examples"][0]
-    metadata = {key: value for key, value in examples["properties"].items()
-                if isinstance(value, (str, int, float))}
-    output = run_task(spec, "StatisticsGen",
-                      {"examples": [{"uri": examples["uri"], "metadata": metadata}]},
-                      tmp_path)
-    [statistics] = output["artifacts"]["statistics"]["artifacts"]
-    assert json.loads(statistics["metadata"]["split_names"]) == ["train", "eval"]
-    local_uri = Path(local["StatisticsGen"]["outputs"]["statistics"][0]["uri"])
-    for split in ("train", "eval"):
-        ours = _statistics_by_feature(
-            Path(statistics["uri"]) / f"Split-{split}" / "FeatureStats.pb")
-        theirs = _statistics_by_feature(local_uri / f"Split-{split}" / "FeatureStats.pb")
-        assert int(ours["datasets"][0]["numExamples"]) > 0
-        assert _differences(ours, theirs) == [], split
+    titles = {yaml.safe_load(definition["artifactType"]["instanceSchema"])["title"]
+              for component in spec["components"].values()
+              for direction in ("inputDefinitions", "outputDefinitions")
+              for definition in component.get(direction, {}).get("artifacts", {}).values()}
+    custom = sorted(title for title in titles if not title.startswith("tfx."))
+    assert custom == ["components.DataValidationResult", "components.QuarantinedRows"]
+    for title in custom:
+        artifact_class = import_utils.import_class_by_path(title)
+        assert issubclass(artifact_class, Artifact) and artifact_class.TYPE_NAME == title
+
+
+def test_kfp_does_not_cache_tasks_whose_pre_cache_check_it_skips(spec, exported):
+    """Open-source KFP ignores `lifecycle.preCacheCheck` (ExampleGen's input
+    fingerprint), so the .yaml turns those tasks' cache off; Vertex AI runs
+    the check, so the .json keeps it."""
+    def checked_tasks(pipeline_spec):
+        executors = pipeline_spec["deploymentSpec"]["executors"]
+        return {name: task["cachingOptions"] for name, task in
+                pipeline_spec["root"]["dag"]["tasks"].items()
+                if "lifecycle" in executors[pipeline_spec["components"][
+                    task["componentRef"]["name"]]["executorLabel"]]["container"]}
+
+    assert checked_tasks(spec) == {"CsvExampleGen": {"enableCache": False}}
+    job = json.loads(exported[1].read_text())
+    assert checked_tasks(job["pipelineSpec"]) == {"CsvExampleGen": {"enableCache": True}}
+    assert spec["root"]["dag"]["tasks"]["Trainer"]["cachingOptions"] == {"enableCache": True}

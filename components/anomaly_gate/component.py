@@ -18,8 +18,9 @@ from components.anomaly_gate import executor
 class DataValidationResult(types.Artifact):
     """Record that a run's data passed the gate, with examples per split."""
 
-    # Kubeflow needs "<namespace>.<Name>" for custom artifact types.
-    TYPE_NAME = "taxi.DataValidationResult"
+    # Also the class's import path, which Kubeflow tasks rebuild it from
+    # (see components/__init__.py).
+    TYPE_NAME = "components.DataValidationResult"
 
 
 class AnomalyGateSpec(ComponentSpec):

@@ -19,9 +19,7 @@ from tfx.proto import pusher_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import proto_utils
 
-STAGING_DIR = ".staging"
-_PUSHED_DESTINATION = "pushed_destination"
-_PUSHED_VERSION = "pushed_version"
+from components.atomic_pusher.layout import PUSHED_DESTINATION, PUSHED_VERSION, STAGING_DIR
 
 
 class Executor(pusher_executor.Executor):
@@ -49,7 +47,7 @@ class Executor(pusher_executor.Executor):
             output_dict[standard_component_specs.PUSHED_MODEL_KEY])
         if not pushed.get_int_custom_property("pushed"):
             return
-        version = pushed.get_string_custom_property(_PUSHED_VERSION)
+        version = pushed.get_string_custom_property(PUSHED_VERSION)
         final = os.path.join(base, version)
         os.rename(os.path.join(staging, version), final)  # Atomic on one filesystem.
-        pushed.set_string_custom_property(_PUSHED_DESTINATION, final)
+        pushed.set_string_custom_property(PUSHED_DESTINATION, final)

@@ -7,7 +7,7 @@ import pytest
 from tfx.types import standard_artifacts
 
 from components.atomic_pusher import executor
-from components.atomic_pusher.executor import STAGING_DIR
+from components.atomic_pusher.layout import STAGING_DIR
 
 
 def _artifacts(tmp_path, blessed=True):

@@ -19,8 +19,9 @@ from components.csv_ingest import executor
 class QuarantinedRows(types.Artifact):
     """CSV rows that could not be parsed, as file,line,problem,record."""
 
-    # Kubeflow needs "<namespace>.<Name>" for custom artifact types.
-    TYPE_NAME = "taxi.QuarantinedRows"
+    # Also the class's import path, which Kubeflow tasks rebuild it from
+    # (see components/__init__.py).
+    TYPE_NAME = "components.QuarantinedRows"
 
 
 class QuarantiningCsvExampleGenSpec(standard_component_specs.FileBasedExampleGenSpec):

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
+from components.atomic_pusher.layout import SAVED_MODEL_FILE, versions_newest_first
 from components.contract import (EXAMPLES_INPUT, PROBABILITY_OUTPUT, SCHEMA_FILE,
                                  SERVING_SIGNATURE, WARMUP_FILE)
 from pipeline.serving.instances import ServingChecks
@@ -34,7 +35,7 @@ class ModelLoadError(RuntimeError):
 def check_servable(path: Path) -> None:
     """ModelLoadError unless `path` holds a SavedModel with the schema the
     Trainer exports beside it; cheap, before TensorFlow loads anything."""
-    if not (path / "saved_model.pb").is_file():
+    if not (path / SAVED_MODEL_FILE).is_file():
         raise ModelLoadError(f"{path} is not a SavedModel (no saved_model.pb)")
     if not (path / SCHEMA_FILE).is_file():
         raise ModelLoadError(
@@ -109,14 +110,13 @@ def _freeze_heap() -> None:
 
 
 def version_folders(serving_dir: Path) -> List[Path]:
-    """Complete versions, newest first. TF Serving's rule: a numbered folder
-    with saved_model.pb (copied last by TFX's Pusher; ours renames the
-    finished folder into place)."""
+    """Complete versions, newest first (saved_model.pb is copied last by
+    TFX's Pusher; ours renames the finished folder into place)."""
     if not serving_dir.is_dir():
         return []
-    folders = [p for p in serving_dir.iterdir()
-               if p.name.isdigit() and (p / "saved_model.pb").is_file()]
-    return sorted(folders, key=lambda p: int(p.name), reverse=True)
+    folders = (serving_dir / name for name in
+               versions_newest_first(p.name for p in serving_dir.iterdir()))
+    return [folder for folder in folders if (folder / SAVED_MODEL_FILE).is_file()]
 
 
 @dataclasses.dataclass(frozen=True)
