@@ -16,8 +16,7 @@ from typing import Any, Dict, Iterable, Optional, Tuple
 
 import yaml
 
-from pipeline.config import (DATA_SUBDIR, SCHEMA_SUBPATH, PipelineConfig, default_beam_args,
-                             is_remote)
+from pipeline.config import DATA_SUBDIR, SCHEMA_SUBPATH, PipelineConfig, default_beam_args
 
 # Where the Dockerfile installs this project inside the image.
 IMAGE_PROJECT_DIR = "/opt/taxi-pipeline"
@@ -71,19 +70,20 @@ def check_no_credentials(beam_args: Iterable[str]) -> None:
                 f"Secret as an environment variable (see README, 'Secrets').")
 
 
-def _check_location(kind: str, location: str) -> None:
-    if not (is_remote(location) or location.startswith("/")):
-        raise ExportError(f"{kind} {location!r} must be a URI such as gs://bucket/dir "
-                          f"or an absolute path inside the cluster")
-
-
-def _check_pipeline_root(pipeline_root: str) -> None:
-    scheme, separator, rest = pipeline_root.partition("://")
+def _check_uri(kind: str, location: str, alternative: str = "") -> None:
+    """A location the tasks' TensorFlow can open: one of ROOT_SCHEMES."""
+    scheme, separator, rest = location.partition("://")
     if not (separator and scheme in ROOT_SCHEMES and rest.strip("/")):
         raise ExportError(
-            f"pipeline root {pipeline_root!r} must be a URI the tasks' TensorFlow "
-            f"can write to: {' or '.join(f'{s}://BUCKET/DIR' for s in ROOT_SCHEMES)} "
+            f"{kind} {location!r} must be a URI the tasks' TensorFlow can open: "
+            f"{' or '.join(f'{s}://BUCKET/DIR' for s in ROOT_SCHEMES)}{alternative} "
             f"(the image has no S3 or MinIO filesystem)")
+
+
+def _check_location(kind: str, location: str) -> None:
+    """Input data: a URI as above, or a folder inside the image."""
+    if not location.startswith("/"):
+        _check_uri(kind, location, alternative=" or an absolute path inside the image")
 
 
 def check_image(image: str) -> None:
@@ -115,7 +115,7 @@ def kubeflow_config(pipeline_root: str, data_root: str = IMAGE_DATA_ROOT,
                     pipeline_name: str = PipelineConfig.pipeline_name) -> PipelineConfig:
     """The run config as the cluster sees it: URIs, and paths inside the image."""
     check_pipeline_name(pipeline_name)
-    _check_pipeline_root(pipeline_root)
+    _check_uri("pipeline root", pipeline_root)
     _check_location("data root", data_root)
     if serving_data_root is not None:
         _check_location("serving sample", serving_data_root)
