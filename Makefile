@@ -21,13 +21,15 @@ export UV_PYTHON := $(PYTHON310)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run serve test test-quick bench bench-serving venv lock clean help chromium postgresql
+.PHONY: run serve test test-quick lint format bench bench-serving venv lock clean help chromium postgresql
 
 help:
 	@echo "make run         run the pipeline on the bundled data (outputs in runs/)"
 	@echo "make serve       serve the pushed model on localhost:8501 (TF Serving's REST API)"
 	@echo "make test        the whole test suite, end-to-end runs included"
 	@echo "make test-quick  unit tests only (pytest -m 'not slow')"
+	@echo "make lint        ruff: lint and format check (part of test and test-quick)"
+	@echo "make format      ruff: fix what can be fixed and format"
 	@echo "make bench       this pipeline vs TFX's taxi example, side by side, then bench-serving (bench/README.md)"
 	@echo "make bench-serving  about a minute of load on the model server"
 	@echo "make lock        re-resolve uv.lock after editing pyproject.toml"
@@ -47,11 +49,20 @@ bench: $(STAMP)
 bench-serving: run
 	$(VENV)/bin/python -m bench.serving $(SERVING_BENCH_ARGS)
 
-test: $(STAMP) chromium postgresql
+test: lint chromium postgresql
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-test-quick: $(STAMP) chromium postgresql
+test-quick: lint chromium postgresql
 	$(VENV)/bin/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# Configured in pyproject.toml ([tool.ruff]); zero findings is the bar.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 # The report tests open the report in headless Chromium (Debian's package).
 chromium:

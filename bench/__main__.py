@@ -20,27 +20,48 @@ def _parser() -> argparse.ArgumentParser:
     from bench.systems import SYSTEMS
 
     parser = argparse.ArgumentParser(
-        prog="python -m bench", description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true",
-                        help=f"smoke run: sizes {','.join(QUICK_SIZES)}, one repeat, "
-                             f"results under runs/bench/quick unless --results")
-    parser.add_argument("--sizes", help=f"comma-separated dataset sizes "
-                                        f"(default {','.join(FULL_SIZES)})")
-    parser.add_argument("--systems", default=",".join(SYSTEMS),
-                        help="comma-separated, of: %(default)s")
-    parser.add_argument("--repeats", type=int,
-                        help="runs of every system per size (default 2: A B A B)")
-    parser.add_argument("--tfx-max-rows", type=int, default=1_000_000,
-                        help="skip TFX's example above this many rows "
-                             "(default %(default)s)")
-    parser.add_argument("--data-dir", type=Path, default=Path("runs/bench/data"),
-                        help="generated datasets, reused across runs (default %(default)s)")
-    parser.add_argument("--work-dir", type=Path, default=Path("runs/bench/work"),
-                        help="run outputs and logs (default %(default)s)")
-    parser.add_argument("--results", type=Path,
-                        help="where results go (default bench/results, or "
-                             "runs/bench/quick with --quick)")
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke run: sizes {','.join(QUICK_SIZES)}, one repeat, "
+        f"results under runs/bench/quick unless --results",
+    )
+    parser.add_argument(
+        "--sizes", help=f"comma-separated dataset sizes (default {','.join(FULL_SIZES)})"
+    )
+    parser.add_argument(
+        "--systems", default=",".join(SYSTEMS), help="comma-separated, of: %(default)s"
+    )
+    parser.add_argument(
+        "--repeats", type=int, help="runs of every system per size (default 2: A B A B)"
+    )
+    parser.add_argument(
+        "--tfx-max-rows",
+        type=int,
+        default=1_000_000,
+        help="skip TFX's example above this many rows (default %(default)s)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("runs/bench/data"),
+        help="generated datasets, reused across runs (default %(default)s)",
+    )
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=Path("runs/bench/work"),
+        help="run outputs and logs (default %(default)s)",
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        help="where results go (default bench/results, or runs/bench/quick with --quick)",
+    )
     return parser
 
 
@@ -49,8 +70,7 @@ def main(argv=None) -> int:
     from bench import datasets, results, run
     from bench.systems import SYSTEMS
 
-    sizes = (args.sizes.split(",") if args.sizes
-             else QUICK_SIZES if args.quick else FULL_SIZES)
+    sizes = args.sizes.split(",") if args.sizes else QUICK_SIZES if args.quick else FULL_SIZES
     repeats = args.repeats or (1 if args.quick else 2)
     unknown = [key for key in args.systems.split(",") if key not in SYSTEMS]
     try:
@@ -63,11 +83,15 @@ def main(argv=None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    results_dir = args.results or Path("runs/bench/quick" if args.quick
-                                       else "bench/results")
-    plan = run.Plan(sizes=sizes, systems=[SYSTEMS[k] for k in args.systems.split(",")],
-                    repeats=repeats, data_dir=args.data_dir.resolve(),
-                    work_dir=args.work_dir.resolve(), tfx_max_rows=args.tfx_max_rows)
+    results_dir = args.results or Path("runs/bench/quick" if args.quick else "bench/results")
+    plan = run.Plan(
+        sizes=sizes,
+        systems=[SYSTEMS[k] for k in args.systems.split(",")],
+        repeats=repeats,
+        data_dir=args.data_dir.resolve(),
+        work_dir=args.work_dir.resolve(),
+        tfx_max_rows=args.tfx_max_rows,
+    )
     started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
     def report(line: str) -> None:
@@ -75,16 +99,24 @@ def main(argv=None) -> int:
 
     help_seconds = run.help_seconds()
     report(f"python -m pipeline --help: {run.median(help_seconds):.2f} s")
-    runs = run.benchmark(plan, report, after_size=lambda so_far: results.write(
-        so_far, help_seconds, started, repeats, results_dir))
+    runs = run.benchmark(
+        plan,
+        report,
+        after_size=lambda so_far: results.write(
+            so_far, help_seconds, started, repeats, results_dir
+        ),
+    )
     paths = results.write(runs, help_seconds, started, repeats, results_dir)
     for target in results.targets(runs, help_seconds):
         report(results.verdict_line(target))
     report("results: " + ", ".join(str(p) for p in paths.values()))
     failed = [r for r in runs if r.exit_code != 0]
     for r in failed:
-        print(f"error: {r.system} on {r.size} ({r.mode}, repeat {r.repeat}) exited "
-              f"{r.exit_code}; log: {r.log}", file=sys.stderr)
+        print(
+            f"error: {r.system} on {r.size} ({r.mode}, repeat {r.repeat}) exited "
+            f"{r.exit_code}; log: {r.log}",
+            file=sys.stderr,
+        )
     return 1 if failed else 0
 
 

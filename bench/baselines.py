@@ -19,7 +19,8 @@ def tfdv_statistics(pattern: str, output_dir: Path) -> int:
 
     output_dir.mkdir(parents=True, exist_ok=True)
     statistics = tfdv.generate_statistics_from_csv(
-        data_location=pattern, output_path=str(output_dir / "statistics.tfrecord"))
+        data_location=pattern, output_path=str(output_dir / "statistics.tfrecord")
+    )
     return int(statistics.datasets[0].num_examples)
 
 
@@ -38,8 +39,11 @@ def main(argv=None) -> int:
     elif argv[:1] == ["polars"] and len(argv) == 2:
         rows = polars_describe(argv[1])
     else:
-        print("usage: python -m bench.baselines tfdv PATTERN OUTPUT_DIR\n"
-              "       python -m bench.baselines polars PATTERN", file=sys.stderr)
+        print(
+            "usage: python -m bench.baselines tfdv PATTERN OUTPUT_DIR\n"
+            "       python -m bench.baselines polars PATTERN",
+            file=sys.stderr,
+        )
         return 2
     print(f"rows: {rows}")
     return 0

@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Dict
 
 from components.features import RAW_FEATURES, START_TIME, RawType
-from components.spans import quarter_start
-from pipeline import datasets as layout
+from components.rows import layout
+from components.rows.spans import quarter_start
 from pipeline.config import DEFAULT_DATA_ROOT
+from pipeline.loading.quarters import tfx_sample_csv
 
 SEED = 20130101
 # Jitter of each FLOAT feature, as a share of its standard deviation.
@@ -33,8 +34,7 @@ BUNDLED = "15k"
 FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 
-SIZES: Dict[str, int] = {"15k": 15_002, "100k": 100_000, "1m": 1_000_000,
-                         "5m": 5_000_000}
+SIZES: Dict[str, int] = {"15k": 15_002, "100k": 100_000, "1m": 1_000_000, "5m": 5_000_000}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,8 +81,13 @@ def prepare(name: str, base: Path) -> Dataset:
     """The dataset `name` under `base`, generated unless an identical one exists."""
     rows = rows_for(name)
     dataset = Dataset(name=name, rows=rows, root=base / name)
-    manifest = {"rows": rows, "seed": SEED, "jitter": JITTER,
-                "format_version": FORMAT_VERSION, "bundled": name == BUNDLED}
+    manifest = {
+        "rows": rows,
+        "seed": SEED,
+        "jitter": JITTER,
+        "format_version": FORMAT_VERSION,
+        "bundled": name == BUNDLED,
+    }
     manifest_path = dataset.root / MANIFEST
     if manifest_path.exists() and json.loads(manifest_path.read_text()) == manifest:
         return dataset
@@ -128,18 +133,22 @@ def _generate(rows: int, dest: Path) -> None:
     import polars as pl
 
     # Every column as text, so untouched cells are written back unchanged.
-    source = pl.read_csv(layout.tfx_sample_csv(), infer_schema=False)
-    source = source.with_columns(pl.Series(
-        "_quarter", [quarter_start(int(value)) for value in source[START_TIME]]))
+    source = pl.read_csv(tfx_sample_csv(), infer_schema=False)
+    source = source.with_columns(
+        pl.Series("_quarter", [quarter_start(int(value)) for value in source[START_TIME]])
+    )
     sample = source.sample(n=rows, with_replacement=True, seed=SEED)
     rng = np.random.default_rng(SEED)
     for feature in RAW_FEATURES:
         if feature.raw_type is not RawType.FLOAT:
             continue
         observed = source[feature.name].cast(pl.Float64)
-        jittered = jitter(sample[feature.name].cast(pl.Float64).to_numpy(),
-                          JITTER * observed.std(), non_negative=observed.min() >= 0,
-                          rng=rng)
+        jittered = jitter(
+            sample[feature.name].cast(pl.Float64).to_numpy(),
+            JITTER * observed.std(),
+            non_negative=observed.min() >= 0,
+            rng=rng,
+        )
         column = pl.Series(feature.name, jittered, nan_to_null=True).round(6)
         sample = sample.with_columns(column.cast(pl.Utf8))
     for (quarter,), part in sample.group_by("_quarter"):
@@ -152,14 +161,16 @@ def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser(
         prog="python -m bench.datasets",
-        description="Generate the benchmark's scaled taxi datasets.")
+        description="Generate the benchmark's scaled taxi datasets.",
+    )
     parser.add_argument("sizes", nargs="+", help=f"sizes: {', '.join(SIZES)} or e.g. 250k")
     parser.add_argument("--dest", default="runs/bench/data", help="default: %(default)s")
     args = parser.parse_args(argv)
     for name in args.sizes:
         dataset = prepare(name, Path(args.dest))
-        print(f"{dataset.name}: {dataset.rows} rows, {dataset.bytes / 1e6:.1f} MB "
-              f"in {dataset.trips}")
+        print(
+            f"{dataset.name}: {dataset.rows} rows, {dataset.bytes / 1e6:.1f} MB in {dataset.trips}"
+        )
     return 0
 
 

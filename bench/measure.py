@@ -41,14 +41,19 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def run(command: Sequence[str], log_path: Path,
-        env: Optional[Dict[str, str]] = None, cwd: Optional[Path] = None) -> Measurement:
+def run(
+    command: Sequence[str],
+    log_path: Path,
+    env: Optional[Dict[str, str]] = None,
+    cwd: Optional[Path] = None,
+) -> Measurement:
     """Runs `command` with stdout and stderr into `log_path`."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         started = time.monotonic()
-        child = subprocess.Popen(list(command), stdout=log, stderr=subprocess.STDOUT,
-                                 env=env, cwd=cwd)
+        child = subprocess.Popen(
+            list(command), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd
+        )
         process = psutil.Process(child.pid)
         samples: List[Tuple[float, int]] = []
         while child.poll() is None:
@@ -58,6 +63,9 @@ def run(command: Sequence[str], log_path: Path,
                 pass
             time.sleep(SAMPLE_SECONDS)
         wall = time.monotonic() - started
-    return Measurement(wall_seconds=wall,
-                       peak_rss_bytes=max((rss for _, rss in samples), default=0),
-                       exit_code=child.returncode, samples=tuple(samples))
+    return Measurement(
+        wall_seconds=wall,
+        peak_rss_bytes=max((rss for _, rss in samples), default=0),
+        exit_code=child.returncode,
+        samples=tuple(samples),
+    )

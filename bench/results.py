@@ -23,8 +23,14 @@ MAX_CACHED_RATIO = 0.25
 MAX_HELP_SECONDS = 1.0
 COLD_RATIO_SIZES = ("15k", "1m")
 RSS_SIZES = ("1m", "5m")
-PACKAGES = ("tfx", "tensorflow", "tensorflow-transform", "tensorflow-data-validation",
-            "apache-beam", "polars")
+PACKAGES = (
+    "tfx",
+    "tensorflow",
+    "tensorflow-transform",
+    "tensorflow-data-validation",
+    "apache-beam",
+    "polars",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,8 +53,11 @@ def _runs(runs: Iterable[Run], size: str, system: str, mode: str = "cold") -> Li
 def _paired_ratios(numerators: Sequence[Run], denominators: Sequence[Run]) -> List[float]:
     """Ratios of runs of the same repeat: side by side, so load hits both."""
     by_repeat = {r.repeat: r for r in denominators}
-    return [r.wall_seconds / by_repeat[r.repeat].wall_seconds
-            for r in numerators if r.repeat in by_repeat]
+    return [
+        r.wall_seconds / by_repeat[r.repeat].wall_seconds
+        for r in numerators
+        if r.repeat in by_repeat
+    ]
 
 
 def _cold_ratio(runs: Sequence[Run], size: str) -> Target:
@@ -56,90 +65,133 @@ def _cold_ratio(runs: Sequence[Run], size: str) -> Target:
     ratio = median(_paired_ratios(ours, _runs(runs, size, "tfx_example")))
     aucs = [r.metrics.get("auc") for r in ours]
     auc = min(aucs) if aucs and None not in aucs else None
-    met = None if ratio is None else (ratio <= MAX_COLD_RATIO and auc is not None
-                                      and auc >= MIN_AUC)
-    tfx_accuracy = median([r.metrics["binary_accuracy"]
-                           for r in _runs(runs, size, "tfx_example")
-                           if "binary_accuracy" in r.metrics])
+    met = (
+        None if ratio is None else (ratio <= MAX_COLD_RATIO and auc is not None and auc >= MIN_AUC)
+    )
+    tfx_accuracy = median(
+        [
+            r.metrics["binary_accuracy"]
+            for r in _runs(runs, size, "tfx_example")
+            if "binary_accuracy" in r.metrics
+        ]
+    )
     return Target(
-        name=f"cold wall time vs TFX's example at {size}", value=ratio,
-        limit=f"<= {MAX_COLD_RATIO}x, with AUC >= {MIN_AUC}", met=met,
-        detail=(f"median of per-repeat ratios; our lowest AUC "
-                f"{format_value(auc, '.4f')}, TFX's example accuracy "
-                f"{format_value(tfx_accuracy, '.4f')}"))
+        name=f"cold wall time vs TFX's example at {size}",
+        value=ratio,
+        limit=f"<= {MAX_COLD_RATIO}x, with AUC >= {MIN_AUC}",
+        met=met,
+        detail=(
+            f"median of per-repeat ratios; our lowest AUC "
+            f"{format_value(auc, '.4f')}, TFX's example accuracy "
+            f"{format_value(tfx_accuracy, '.4f')}"
+        ),
+    )
 
 
 def _rss_growth(runs: Sequence[Run]) -> Target:
-    small, large = (median([r.peak_rss_bytes for r in _runs(runs, size, "pipeline")])
-                    for size in RSS_SIZES)
+    small, large = (
+        median([r.peak_rss_bytes for r in _runs(runs, size, "pipeline")]) for size in RSS_SIZES
+    )
     ratio = large / small if small and large else None
-    met = None if ratio is None else (ratio <= MAX_RSS_GROWTH
-                                      and large < MAX_PEAK_RSS_BYTES)
+    met = None if ratio is None else (ratio <= MAX_RSS_GROWTH and large < MAX_PEAK_RSS_BYTES)
     return Target(
-        name=f"peak RSS at {RSS_SIZES[1]} vs {RSS_SIZES[0]} rows", value=ratio,
+        name=f"peak RSS at {RSS_SIZES[1]} vs {RSS_SIZES[0]} rows",
+        value=ratio,
         limit=f"<= {MAX_RSS_GROWTH}x and under {MAX_PEAK_RSS_BYTES / 1e9:.0f} GB",
-        met=met, detail=(f"{format_value(small and small / GIB, '.2f')} GiB -> "
-                         f"{format_value(large and large / GIB, '.2f')} GiB"))
+        met=met,
+        detail=(
+            f"{format_value(small and small / GIB, '.2f')} GiB -> "
+            f"{format_value(large and large / GIB, '.2f')} GiB"
+        ),
+    )
 
 
 def _cached_ratio(runs: Sequence[Run], size: str) -> Target:
-    ratio = median(_paired_ratios(_runs(runs, size, "pipeline", "cached"),
-                                  _runs(runs, size, "pipeline")))
-    return Target(name=f"fully cached re-run vs cold run at {size}", value=ratio,
-                  limit=f"<= {MAX_CACHED_RATIO}x",
-                  met=None if ratio is None else ratio <= MAX_CACHED_RATIO,
-                  detail="median of per-repeat ratios; the run after the re-run "
-                         "that re-evaluates against the newly blessed model")
+    ratio = median(
+        _paired_ratios(_runs(runs, size, "pipeline", "cached"), _runs(runs, size, "pipeline"))
+    )
+    return Target(
+        name=f"fully cached re-run vs cold run at {size}",
+        value=ratio,
+        limit=f"<= {MAX_CACHED_RATIO}x",
+        met=None if ratio is None else ratio <= MAX_CACHED_RATIO,
+        detail="median of per-repeat ratios; the run after the re-run "
+        "that re-evaluates against the newly blessed model",
+    )
 
 
 def _help_time(help_seconds: Sequence[float]) -> Target:
     seconds = median(help_seconds)
-    return Target(name="python -m pipeline --help", value=seconds,
-                  limit=f"< {MAX_HELP_SECONDS} s",
-                  met=None if seconds is None else seconds < MAX_HELP_SECONDS,
-                  detail=f"median of {len(help_seconds)} runs, seconds")
+    return Target(
+        name="python -m pipeline --help",
+        value=seconds,
+        limit=f"< {MAX_HELP_SECONDS} s",
+        met=None if seconds is None else seconds < MAX_HELP_SECONDS,
+        detail=f"median of {len(help_seconds)} runs, seconds",
+    )
 
 
 def targets(runs: Sequence[Run], help_seconds: Sequence[float]) -> List[Target]:
-    cached_sizes = list(dict.fromkeys(
-        r.size for r in sorted(runs, key=lambda r: r.rows)
-        if (r.system, r.mode) == ("pipeline", "cached"))) or list(COLD_RATIO_SIZES)
-    return ([_cold_ratio(runs, size) for size in COLD_RATIO_SIZES]
-            + [_rss_growth(runs)]
-            + [_cached_ratio(runs, size) for size in cached_sizes]
-            + [_help_time(help_seconds)])
+    cached_sizes = list(
+        dict.fromkeys(
+            r.size
+            for r in sorted(runs, key=lambda r: r.rows)
+            if (r.system, r.mode) == ("pipeline", "cached")
+        )
+    ) or list(COLD_RATIO_SIZES)
+    return (
+        [_cold_ratio(runs, size) for size in COLD_RATIO_SIZES]
+        + [_rss_growth(runs)]
+        + [_cached_ratio(runs, size) for size in cached_sizes]
+        + [_help_time(help_seconds)]
+    )
 
 
 def summary(runs: Sequence[Run]) -> List[Dict]:
     """Per size, system and mode: medians over the repeats."""
     rows = []
-    keys = dict.fromkeys((r.size, r.rows, r.system, r.mode)
-                         for r in sorted(runs, key=lambda r: r.rows))
+    keys = dict.fromkeys(
+        (r.size, r.rows, r.system, r.mode) for r in sorted(runs, key=lambda r: r.rows)
+    )
     for size, rows_count, system, mode in keys:
         group = _runs(runs, size, system, mode)
         components = sorted({name for r in group for name in r.component_seconds})
-        rows.append({
-            "size": size, "rows": rows_count, "system": system, "mode": mode,
-            "repeats": len(group),
-            "failed_runs": sum(1 for r in group if r.exit_code != 0),
-            "wall_seconds": median([r.wall_seconds for r in group]),
-            "wall_seconds_range": [min(r.wall_seconds for r in group),
-                                   max(r.wall_seconds for r in group)],
-            "peak_rss_bytes": median([r.peak_rss_bytes for r in group]),
-            "rows_per_second": median([r.rows_per_second for r in group]),
-            "auc": median([r.metrics["auc"] for r in group if "auc" in r.metrics]),
-            "binary_accuracy": median([r.metrics["binary_accuracy"] for r in group
-                                       if "binary_accuracy" in r.metrics]),
-            "component_seconds": {
-                name: median([r.component_seconds[name] for r in group
-                              if name in r.component_seconds])
-                for name in components},
-            "component_peak_rss_bytes": {
-                name: max(r.component_peak_rss_bytes[name] for r in group
-                          if name in r.component_peak_rss_bytes)
-                for name in components
-                if any(name in r.component_peak_rss_bytes for r in group)},
-        })
+        rows.append(
+            {
+                "size": size,
+                "rows": rows_count,
+                "system": system,
+                "mode": mode,
+                "repeats": len(group),
+                "failed_runs": sum(1 for r in group if r.exit_code != 0),
+                "wall_seconds": median([r.wall_seconds for r in group]),
+                "wall_seconds_range": [
+                    min(r.wall_seconds for r in group),
+                    max(r.wall_seconds for r in group),
+                ],
+                "peak_rss_bytes": median([r.peak_rss_bytes for r in group]),
+                "rows_per_second": median([r.rows_per_second for r in group]),
+                "auc": median([r.metrics["auc"] for r in group if "auc" in r.metrics]),
+                "binary_accuracy": median(
+                    [r.metrics["binary_accuracy"] for r in group if "binary_accuracy" in r.metrics]
+                ),
+                "component_seconds": {
+                    name: median(
+                        [r.component_seconds[name] for r in group if name in r.component_seconds]
+                    )
+                    for name in components
+                },
+                "component_peak_rss_bytes": {
+                    name: max(
+                        r.component_peak_rss_bytes[name]
+                        for r in group
+                        if name in r.component_peak_rss_bytes
+                    )
+                    for name in components
+                    if any(name in r.component_peak_rss_bytes for r in group)
+                },
+            }
+        )
     return rows
 
 
@@ -151,9 +203,13 @@ def machine() -> Dict:
             return None
 
     total_memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return {"cpus": os.cpu_count(), "memory_bytes": total_memory,
-            "platform": platform.platform(), "python": platform.python_version(),
-            "packages": {p: version(p) for p in PACKAGES}}
+    return {
+        "cpus": os.cpu_count(),
+        "memory_bytes": total_memory,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "packages": {p: version(p) for p in PACKAGES},
+    }
 
 
 def format_value(value, spec: str) -> str:
@@ -162,25 +218,45 @@ def format_value(value, spec: str) -> str:
 
 def verdict_line(target: Target, spec: str = ".3f") -> str:
     """A target as the benches print it: `met: NAME: VALUE (LIMIT)`."""
-    return (f"{target.verdict:>12}: {target.name}: "
-            f"{format_value(target.value, spec)} ({target.limit})")
+    return (
+        f"{target.verdict:>12}: {target.name}: {format_value(target.value, spec)} ({target.limit})"
+    )
+
+
+def targets_table(targets, value_format) -> List[str]:
+    """The markdown table of a results document's targets; `value_format`
+    gives the format spec of each value."""
+    return [
+        "## Targets",
+        "",
+        "| target | value | limit | verdict | detail |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {target['name']} | {format_value(target['value'], value_format(target['value']))}"
+            f" | {target['limit']} | **{Target(**target).verdict}** | {target['detail']} |"
+            for target in targets
+        ),
+    ]
 
 
 def markdown(document: Dict) -> str:
-    lines = ["# Benchmark results", "",
-             f"{document['started']}, {document['machine']['cpus']} CPUs, "
-             f"{document['machine']['memory_bytes'] / GIB:.0f} GiB, "
-             f"{document['machine']['platform']}; "
-             f"{document['repeats']} repeat(s) A B A B; medians, ranges in brackets.",
-             "", "## Targets", "",
-             "| target | value | limit | verdict | detail |", "|---|---|---|---|---|"]
-    for target in document["targets"]:
-        lines.append(f"| {target['name']} | {format_value(target['value'], '.3f')} | "
-                     f"{target['limit']} | **{Target(**target).verdict}** | "
-                     f"{target['detail']} |")
-    lines += ["", "## Runs", "",
-              "| rows | system | mode | wall s | peak RSS GiB | rows/s | accuracy | AUC |",
-              "|---:|---|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"{document['started']}, {document['machine']['cpus']} CPUs, "
+        f"{document['machine']['memory_bytes'] / GIB:.0f} GiB, "
+        f"{document['machine']['platform']}; "
+        f"{document['repeats']} repeat(s) A B A B; medians, ranges in brackets.",
+        "",
+        *targets_table(document["targets"], lambda value: ".3f"),
+    ]
+    lines += [
+        "",
+        "## Runs",
+        "",
+        "| rows | system | mode | wall s | peak RSS GiB | rows/s | accuracy | AUC |",
+        "|---:|---|---|---:|---:|---:|---:|---:|",
+    ]
     for row in document["summary"]:
         low, high = row["wall_seconds_range"]
         failed = f" ({row['failed_runs']} failed)" if row["failed_runs"] else ""
@@ -188,18 +264,23 @@ def markdown(document: Dict) -> str:
             f"| {row['rows']:,} | {SYSTEMS[row['system']].label}{failed} | {row['mode']} | "
             f"{row['wall_seconds']:.1f} [{low:.1f}-{high:.1f}] | "
             f"{row['peak_rss_bytes'] / GIB:.2f} | {row['rows_per_second']:,.0f} | "
-            f"{format_value(row['binary_accuracy'], '.4f')} | {format_value(row['auc'], '.4f')} |")
+            f"{format_value(row['binary_accuracy'], '.4f')} | {format_value(row['auc'], '.4f')} |"
+        )
     lines += ["", "## Component seconds (cold runs, from ML Metadata)", ""]
     for row in document["summary"]:
         if row["mode"] == "cold" and row["component_seconds"]:
-            parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in
-                              row["component_seconds"].items() if seconds >= 0.05)
+            parts = ", ".join(
+                f"{name} {seconds:.1f}"
+                for name, seconds in row["component_seconds"].items()
+                if seconds >= 0.05
+            )
             lines.append(f"- {row['rows']:,} rows, {SYSTEMS[row['system']].label}: {parts}")
     lines += ["", "## Peak RSS while each component ran, GiB (cold runs, largest)", ""]
     for row in document["summary"]:
         if row["mode"] == "cold" and row["component_peak_rss_bytes"]:
-            parts = ", ".join(f"{name} {peak / GIB:.2f}" for name, peak in
-                              row["component_peak_rss_bytes"].items())
+            parts = ", ".join(
+                f"{name} {peak / GIB:.2f}" for name, peak in row["component_peak_rss_bytes"].items()
+            )
             lines.append(f"- {row['rows']:,} rows, {SYSTEMS[row['system']].label}: {parts}")
     return "\n".join(lines) + "\n"
 
@@ -219,12 +300,17 @@ def chart(document: Dict, path: Path) -> None:
         by_size = {row["size"]: row for row in cold if row["system"] == system}
         positions = [i + index * width for i, size in enumerate(sizes) if size in by_size]
         present = [size for size in sizes if size in by_size]
-        for axis, field, scale in ((axes[0], "wall_seconds", 1),
-                                   (axes[1], "peak_rss_bytes", GIB)):
-            axis.bar(positions, [by_size[s][field] / scale for s in present], width,
-                     label=SYSTEMS[system].label)
-    for axis, title in ((axes[0], "Cold wall time, s (log)"),
-                        (axes[1], "Peak RSS of the process tree, GiB")):
+        for axis, field, scale in ((axes[0], "wall_seconds", 1), (axes[1], "peak_rss_bytes", GIB)):
+            axis.bar(
+                positions,
+                [by_size[s][field] / scale for s in present],
+                width,
+                label=SYSTEMS[system].label,
+            )
+    for axis, title in (
+        (axes[0], "Cold wall time, s (log)"),
+        (axes[1], "Peak RSS of the process tree, GiB"),
+    ):
         axis.set_xticks([i + width * (len(systems) - 1) / 2 for i in range(len(sizes))])
         axis.set_xticklabels([f"{size} rows" for size in sizes])
         axis.set_title(title)
@@ -235,19 +321,28 @@ def chart(document: Dict, path: Path) -> None:
     pyplot.close(figure)
 
 
-def write(runs: Sequence[Run], help_seconds: Sequence[float], started: str,
-          repeats: int, results_dir: Path) -> Dict[str, Path]:
+def write(
+    runs: Sequence[Run],
+    help_seconds: Sequence[float],
+    started: str,
+    repeats: int,
+    results_dir: Path,
+) -> Dict[str, Path]:
     document = {
-        "started": started, "repeats": repeats, "machine": machine(),
+        "started": started,
+        "repeats": repeats,
+        "machine": machine(),
         "help_seconds": list(help_seconds),
         "targets": [dataclasses.asdict(t) for t in targets(runs, help_seconds)],
         "summary": summary(runs),
-        "runs": [{**dataclasses.asdict(r), "rows_per_second": r.rows_per_second}
-                 for r in runs],
+        "runs": [{**dataclasses.asdict(r), "rows_per_second": r.rows_per_second} for r in runs],
     }
     results_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"json": results_dir / "results.json", "markdown": results_dir / "results.md",
-             "chart": results_dir / "results.png"}
+    paths = {
+        "json": results_dir / "results.json",
+        "markdown": results_dir / "results.md",
+        "chart": results_dir / "results.png",
+    }
     paths["json"].write_text(json.dumps(document, indent=2) + "\n")
     paths["markdown"].write_text(markdown(document))
     chart(document, paths["chart"])

@@ -17,6 +17,9 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from bench import datasets, measure
 from bench.systems import System
+from pipeline import node_ids
+from pipeline.metadata import MetadataNotFoundError, latest_outputs
+from pipeline.runners.local import overall_metrics
 
 HELP_REPEATS = 5
 PIPELINE_MODES = ("cold", "rerun", "cached")
@@ -64,57 +67,73 @@ def help_seconds(repeats: int = HELP_REPEATS) -> List[float]:
     times = []
     for _ in range(repeats):
         started = time.monotonic()
-        measure.run([sys.executable, "-m", "pipeline", "--help"],
-                    Path("/dev/null"))
+        measure.run([sys.executable, "-m", "pipeline", "--help"], Path("/dev/null"))
         times.append(time.monotonic() - started)
     return times
 
 
-def _collect(system: System, output_dir: Path, run: Run,
-             measured: measure.Measurement) -> None:
+def _collect(system: System, output_dir: Path, run: Run, measured: measure.Measurement) -> None:
     """Per-component times and peak memory (ML Metadata's execution times
     against the memory samples); metrics from the Evaluator."""
-    from pipeline.local_run import overall_metrics
-    from pipeline.metadata import MetadataNotFoundError, latest_outputs
 
     where = system.metadata(output_dir)
     try:
         components = latest_outputs(where.path, where.pipeline_name)["components"]
     except MetadataNotFoundError:
         return
-    run.component_seconds = {name: component["seconds"]
-                             for name, component in components.items()}
+    run.component_seconds = {name: component["seconds"] for name, component in components.items()}
     run.component_peak_rss_bytes = {
-        name: measured.peak_between(component["started_at_ms"] / 1000,
-                                    component["started_at_ms"] / 1000 + component["seconds"])
+        name: measured.peak_between(
+            component["started_at_ms"] / 1000,
+            component["started_at_ms"] / 1000 + component["seconds"],
+        )
         for name, component in components.items()
-        if component["seconds"] >= 1}
-    evaluations = components.get("Evaluator", {}).get("outputs", {}).get("evaluation")
+        if component["seconds"] >= 1
+    }
+    evaluations = components.get(node_ids.EVALUATOR, {}).get("outputs", {}).get("evaluation")
     if evaluations and run.mode == "cold":
         run.metrics = overall_metrics(evaluations[0]["uri"])
 
 
-def _one(plan: Plan, system: System, dataset: datasets.Dataset, repeat: int,
-         mode: str, report: Callable[[str], None]) -> Run:
+def _one(
+    plan: Plan,
+    system: System,
+    dataset: datasets.Dataset,
+    repeat: int,
+    mode: str,
+    report: Callable[[str], None],
+) -> Run:
     output_dir = plan.work_dir / dataset.name / f"{system.key}-{repeat}"
     if mode == "cold" and output_dir.exists():
         shutil.rmtree(output_dir)
     log = plan.work_dir / "logs" / f"{dataset.name}-{system.key}-{repeat}-{mode}.log"
     report(f"{dataset.name} {system.key} {mode} (repeat {repeat}) ...")
     measured = measure.run(system.command(dataset, output_dir), log)
-    run = Run(size=dataset.name, rows=dataset.rows, system=system.key, repeat=repeat,
-              mode=mode, wall_seconds=measured.wall_seconds,
-              peak_rss_bytes=measured.peak_rss_bytes, exit_code=measured.exit_code,
-              log=str(log))
-    report(f"  {run.wall_seconds:.1f} s, peak {run.peak_rss_bytes / 2**30:.2f} GiB, "
-           f"exit {run.exit_code}")
+    run = Run(
+        size=dataset.name,
+        rows=dataset.rows,
+        system=system.key,
+        repeat=repeat,
+        mode=mode,
+        wall_seconds=measured.wall_seconds,
+        peak_rss_bytes=measured.peak_rss_bytes,
+        exit_code=measured.exit_code,
+        log=str(log),
+    )
+    report(
+        f"  {run.wall_seconds:.1f} s, peak {run.peak_rss_bytes / 2**30:.2f} GiB, "
+        f"exit {run.exit_code}"
+    )
     if system.is_pipeline:
         _collect(system, output_dir, run, measured)
     return run
 
 
-def benchmark(plan: Plan, report: Callable[[str], None],
-              after_size: Callable[[List[Run]], None] = lambda runs: None) -> List[Run]:
+def benchmark(
+    plan: Plan,
+    report: Callable[[str], None],
+    after_size: Callable[[List[Run]], None] = lambda runs: None,
+) -> List[Run]:
     """Runs the plan; `after_size` gets the runs so far after each size, so
     an interrupted benchmark still leaves results."""
     runs: List[Run] = []
@@ -124,14 +143,13 @@ def benchmark(plan: Plan, report: Callable[[str], None],
         systems = [s for s in plan.systems if not (large and s.key == "tfx_example")]
         for repeat in range(1, (1 if large else plan.repeats) + 1):
             for system in systems:
-                modes = (PIPELINE_MODES if system.is_pipeline and not large
-                         else ("cold",))
-                runs += [_one(plan, system, dataset, repeat, mode, report)
-                         for mode in modes]
+                modes = PIPELINE_MODES if system.is_pipeline and not large else ("cold",)
+                runs += [_one(plan, system, dataset, repeat, mode, report) for mode in modes]
             # Pipeline outputs of a 5M run take gigabytes; the figures are kept.
             for system in systems:
-                shutil.rmtree(plan.work_dir / dataset.name / f"{system.key}-{repeat}",
-                              ignore_errors=True)
+                shutil.rmtree(
+                    plan.work_dir / dataset.name / f"{system.key}-{repeat}", ignore_errors=True
+                )
         after_size(runs)
     return runs
 

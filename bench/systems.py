@@ -47,20 +47,28 @@ def _module(*args) -> List[str]:
 
 
 PIPELINE = System(
-    key="pipeline", label="this pipeline",
-    command=lambda data, out: _module("pipeline", "run", "--data-root", data.trips,
-                                      "--output-dir", out),
-    metadata=lambda out: Metadata(out / "metadata.sqlite",
-                                  PipelineConfig.pipeline_name))
+    key="pipeline",
+    label="this pipeline",
+    command=lambda data, out: _module(
+        "pipeline", "run", "--data-root", data.trips, "--output-dir", out
+    ),
+    metadata=lambda out: Metadata(out / "metadata.sqlite", PipelineConfig.pipeline_name),
+)
 TFX_EXAMPLE = System(
-    key="tfx_example", label="TFX taxi example",
+    key="tfx_example",
+    label="TFX taxi example",
     command=lambda data, out: _module("bench.tfx_taxi", data.flat, out),
-    metadata=lambda out: Metadata(tfx_metadata_path(out), TFX_PIPELINE_NAME))
+    metadata=lambda out: Metadata(tfx_metadata_path(out), TFX_PIPELINE_NAME),
+)
 TFDV = System(
-    key="tfdv", label="tfdv.generate_statistics_from_csv",
-    command=lambda data, out: _module("bench.baselines", "tfdv", data.csv_pattern, out))
+    key="tfdv",
+    label="tfdv.generate_statistics_from_csv",
+    command=lambda data, out: _module("bench.baselines", "tfdv", data.csv_pattern, out),
+)
 POLARS = System(
-    key="polars", label="polars read + describe",
-    command=lambda data, out: _module("bench.baselines", "polars", data.csv_pattern))
+    key="polars",
+    label="polars read + describe",
+    command=lambda data, out: _module("bench.baselines", "polars", data.csv_pattern),
+)
 
 SYSTEMS = {system.key: system for system in (PIPELINE, TFX_EXAMPLE, TFDV, POLARS)}

@@ -34,14 +34,17 @@ def main(argv=None) -> int:
 
     example = importlib.import_module(EXAMPLE_MODULE)
     logging.set_verbosity(logging.INFO)
-    BeamDagRunner().run(example._create_pipeline(  # pylint: disable=protected-access
-        pipeline_name=PIPELINE_NAME,
-        pipeline_root=str(output_dir / "pipeline"),
-        data_root=str(data_dir),
-        module_file=str(Path(example.__file__).with_name("taxi_utils_native_keras.py")),
-        serving_model_dir=str(output_dir / "serving"),
-        metadata_path=str(metadata_path(output_dir)),
-        beam_pipeline_args=example._beam_pipeline_args))  # pylint: disable=protected-access
+    BeamDagRunner().run(
+        example._create_pipeline(  # pylint: disable=protected-access
+            pipeline_name=PIPELINE_NAME,
+            pipeline_root=str(output_dir / "pipeline"),
+            data_root=str(data_dir),
+            module_file=str(Path(example.__file__).with_name("taxi_utils_native_keras.py")),
+            serving_model_dir=str(output_dir / "serving"),
+            metadata_path=str(metadata_path(output_dir)),
+            beam_pipeline_args=example._beam_pipeline_args,
+        )
+    )  # pylint: disable=protected-access
     return 0
 
 

@@ -1,4 +1,6 @@
-"""Code that runs inside TFX components: feature spec, transform, model, custom components.
+"""Code that TFX runs inside components: the feature spec, Transform's and the
+Trainer's code, the custom components and the row and database code they
+share. `pipeline/` and `bench/` import it; it imports neither.
 
 The custom artifact types are reachable from here too, lazily. Kubeflow names
 a custom type "<namespace>.<Name>" (one dot), and TFX's container entrypoint

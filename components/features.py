@@ -93,8 +93,7 @@ class LabelSource:
     """Read only to build the label; absent at serving time."""
 
 
-Encoding = Union[LogZScore, Vocabulary, IntegerRange, Coordinate, StartTime,
-                 Unused, LabelSource]
+Encoding = Union[LogZScore, Vocabulary, IntegerRange, Coordinate, StartTime, Unused, LabelSource]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,8 +127,9 @@ class RawFeature:
         """Compared span to span and training to serving (thresholds in the
         curated schema): model inputs and the label source. The start time
         is the span itself, so it moves by definition."""
-        return (self.is_model_input or isinstance(self.encoding, LabelSource)) \
-            and not isinstance(self.encoding, StartTime)
+        return (self.is_model_input or isinstance(self.encoding, LabelSource)) and not isinstance(
+            self.encoding, StartTime
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,48 +158,101 @@ MISSING_TOKEN = "__missing__"
 _COORDINATE_BUCKETS = 12
 
 RAW_FEATURES: Tuple[RawFeature, ...] = (
-    RawFeature("trip_start_timestamp", RawType.INT, StartTime(),
-               "Trip start, Unix seconds, local time, floored to 15 minutes."),
-    RawFeature("fare", RawType.FLOAT, LogZScore(),
-               "Fare in USD."),
-    RawFeature("trip_miles", RawType.FLOAT, LogZScore(),
-               "Distance travelled in miles."),
-    RawFeature("trip_seconds", RawType.INT, LogZScore(),
-               "Trip duration in seconds."),
-    RawFeature("payment_type", RawType.BYTES, Vocabulary(top_k=20),
-               "Cash, Credit Card, ...; cash tips are not recorded."),
-    RawFeature("company", RawType.BYTES, Vocabulary(top_k=100, oov_buckets=4),
-               "Taxi company; often missing."),
-    RawFeature("pickup_community_area", RawType.INT, IntegerRange(1, 77),
-               "Chicago community area (1-77) of the pickup."),
-    RawFeature("dropoff_community_area", RawType.INT, IntegerRange(1, 77),
-               "Chicago community area (1-77) of the drop-off."),
-    RawFeature("dropoff_census_tract", RawType.INT,
-               Vocabulary(top_k=300, oov_buckets=4),
-               "Census tract of the drop-off; missing for privacy on some trips.",
-               sensitive=True),
-    RawFeature("pickup_census_tract", RawType.INT,
-               Unused("present in 1 of 15,002 bundled rows"),
-               "Census tract of the pickup.", sensitive=True),
-    RawFeature("pickup_latitude", RawType.FLOAT, Coordinate(_COORDINATE_BUCKETS),
-               "Pickup census-tract centroid latitude."),
-    RawFeature("pickup_longitude", RawType.FLOAT, Coordinate(_COORDINATE_BUCKETS),
-               "Pickup census-tract centroid longitude."),
-    RawFeature("dropoff_latitude", RawType.FLOAT, Coordinate(_COORDINATE_BUCKETS),
-               "Drop-off census-tract centroid latitude."),
-    RawFeature("dropoff_longitude", RawType.FLOAT, Coordinate(_COORDINATE_BUCKETS),
-               "Drop-off census-tract centroid longitude."),
-    RawFeature("trip_start_hour", RawType.INT,
-               Unused("derived from trip_start_timestamp in the graph"),
-               "Hour of day, 0-23."),
-    RawFeature("trip_start_day", RawType.INT,
-               Unused("derived from trip_start_timestamp in the graph"),
-               "Day of week, 1 = Sunday."),
-    RawFeature("trip_start_month", RawType.INT,
-               Unused("derived from trip_start_timestamp in the graph"),
-               "Month, 1-12."),
-    RawFeature("tips", RawType.FLOAT, LabelSource(),
-               "Tip in USD; 0 for cash trips, whose tips are not recorded."),
+    RawFeature(
+        "trip_start_timestamp",
+        RawType.INT,
+        StartTime(),
+        "Trip start, Unix seconds, local time, floored to 15 minutes.",
+    ),
+    RawFeature("fare", RawType.FLOAT, LogZScore(), "Fare in USD."),
+    RawFeature("trip_miles", RawType.FLOAT, LogZScore(), "Distance travelled in miles."),
+    RawFeature("trip_seconds", RawType.INT, LogZScore(), "Trip duration in seconds."),
+    RawFeature(
+        "payment_type",
+        RawType.BYTES,
+        Vocabulary(top_k=20),
+        "Cash, Credit Card, ...; cash tips are not recorded.",
+    ),
+    RawFeature(
+        "company",
+        RawType.BYTES,
+        Vocabulary(top_k=100, oov_buckets=4),
+        "Taxi company; often missing.",
+    ),
+    RawFeature(
+        "pickup_community_area",
+        RawType.INT,
+        IntegerRange(1, 77),
+        "Chicago community area (1-77) of the pickup.",
+    ),
+    RawFeature(
+        "dropoff_community_area",
+        RawType.INT,
+        IntegerRange(1, 77),
+        "Chicago community area (1-77) of the drop-off.",
+    ),
+    RawFeature(
+        "dropoff_census_tract",
+        RawType.INT,
+        Vocabulary(top_k=300, oov_buckets=4),
+        "Census tract of the drop-off; missing for privacy on some trips.",
+        sensitive=True,
+    ),
+    RawFeature(
+        "pickup_census_tract",
+        RawType.INT,
+        Unused("present in 1 of 15,002 bundled rows"),
+        "Census tract of the pickup.",
+        sensitive=True,
+    ),
+    RawFeature(
+        "pickup_latitude",
+        RawType.FLOAT,
+        Coordinate(_COORDINATE_BUCKETS),
+        "Pickup census-tract centroid latitude.",
+    ),
+    RawFeature(
+        "pickup_longitude",
+        RawType.FLOAT,
+        Coordinate(_COORDINATE_BUCKETS),
+        "Pickup census-tract centroid longitude.",
+    ),
+    RawFeature(
+        "dropoff_latitude",
+        RawType.FLOAT,
+        Coordinate(_COORDINATE_BUCKETS),
+        "Drop-off census-tract centroid latitude.",
+    ),
+    RawFeature(
+        "dropoff_longitude",
+        RawType.FLOAT,
+        Coordinate(_COORDINATE_BUCKETS),
+        "Drop-off census-tract centroid longitude.",
+    ),
+    RawFeature(
+        "trip_start_hour",
+        RawType.INT,
+        Unused("derived from trip_start_timestamp in the graph"),
+        "Hour of day, 0-23.",
+    ),
+    RawFeature(
+        "trip_start_day",
+        RawType.INT,
+        Unused("derived from trip_start_timestamp in the graph"),
+        "Day of week, 1 = Sunday.",
+    ),
+    RawFeature(
+        "trip_start_month",
+        RawType.INT,
+        Unused("derived from trip_start_timestamp in the graph"),
+        "Month, 1-12.",
+    ),
+    RawFeature(
+        "tips",
+        RawType.FLOAT,
+        LabelSource(),
+        "Tip in USD; 0 for cash trips, whose tips are not recorded.",
+    ),
 )
 
 LOCATION_GRIDS: Tuple[LocationGrid, ...] = (
@@ -207,8 +260,7 @@ LOCATION_GRIDS: Tuple[LocationGrid, ...] = (
     LocationGrid("dropoff_grid", "dropoff_latitude", "dropoff_longitude"),
 )
 
-LABEL = BigTipperLabel(name="big_tipper", tips="tips", fare="fare",
-                       tip_fraction=0.2)
+LABEL = BigTipperLabel(name="big_tipper", tips="tips", fare="fare", tip_fraction=0.2)
 
 # Categorical time parts derived from the StartTime feature, with their
 # cardinality.
@@ -230,8 +282,7 @@ def raw_feature(name: str) -> RawFeature:
     raise KeyError(f"no raw feature named {name!r} in the feature spec")
 
 
-_OUTPUT_SUFFIXES = {LogZScore: "z", Vocabulary: "id", IntegerRange: "id",
-                    Coordinate: "bucket"}
+_OUTPUT_SUFFIXES = {LogZScore: "z", Vocabulary: "id", IntegerRange: "id", Coordinate: "bucket"}
 
 
 def transformed_name(feature: RawFeature) -> str:

@@ -12,11 +12,12 @@ import posixpath
 from pathlib import Path
 from typing import Optional, Tuple
 
-from components import span_query
-from components.accepted_anomalies import AcceptedAnomaly, parse_accepted
-from components.database import parse_url
-from components.hyperparameters import Hyperparameters
-from pipeline import datasets
+from components.anomaly_gate.accepted import AcceptedAnomaly, parse_accepted
+from components.database import span_query
+from components.database.connection import parse_url
+from components.locations import is_uri
+from components.rows import layout
+from components.trainer.hyperparameters import Hyperparameters
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_SUBDIR = "data/trips"
@@ -28,14 +29,9 @@ DEFAULT_OUTPUT_DIR = "runs"
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_OUTPUT_DIR}/trips.sqlite"
 
 
-def is_remote(location: str) -> bool:
-    """True for a URI such as gs://bucket/dir; False for a local path."""
-    return "://" in location
-
-
 def _absolute(location) -> str:
     location = str(location)
-    return location if is_remote(location) else str(Path(location).resolve())
+    return location if is_uri(location) else str(Path(location).resolve())
 
 
 # Up to this many input rows Beam runs inside the pipeline's own process:
@@ -46,8 +42,7 @@ IN_PROCESS_MAX_ROWS = 250_000
 
 def default_beam_args(workers: int = 2) -> Tuple[str, ...]:
     """Multi-processing on `workers` cores: for large data and cluster runs."""
-    return ("--direct_running_mode=multi_processing",
-            f"--direct_num_workers={workers}")
+    return ("--direct_running_mode=multi_processing", f"--direct_num_workers={workers}")
 
 
 def in_process_beam_args() -> Tuple[str, ...]:
@@ -97,8 +92,7 @@ class DatabaseSource:
         if self.num_spans is not None and self.num_spans < 1:
             raise ValueError(f"num_spans must be at least 1, got {self.num_spans}")
         if self.read_partitions < 1:
-            raise ValueError(f"read_partitions must be at least 1, got "
-                             f"{self.read_partitions}")
+            raise ValueError(f"read_partitions must be at least 1, got {self.read_partitions}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,7 +109,7 @@ class PipelineConfig:
     data_root: str = DEFAULT_DATA_ROOT
     # Set: ingest from this database instead of `data_root`.
     database: Optional[DatabaseSource] = None
-    input_pattern: str = datasets.ALL_QUARTERS_PATTERN
+    input_pattern: str = layout.ALL_QUARTERS_PATTERN
     output_dir: str = DEFAULT_OUTPUT_DIR
     # Where artifacts go; default <output_dir>/pipeline.
     pipeline_root_override: Optional[str] = None
@@ -149,16 +143,22 @@ class PipelineConfig:
         for name in ("pipeline_root_override", "serving_data_root"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, _absolute(getattr(self, name)))
-        object.__setattr__(self, "accepted_anomalies", tuple(
-            a if isinstance(a, AcceptedAnomaly) else parse_accepted(a)
-            for a in self.accepted_anomalies))
+        object.__setattr__(
+            self,
+            "accepted_anomalies",
+            tuple(
+                a if isinstance(a, AcceptedAnomaly) else parse_accepted(a)
+                for a in self.accepted_anomalies
+            ),
+        )
         if self.train_steps < 1:
             raise ValueError(f"train_steps must be at least 1, got {self.train_steps}")
         if self.eval_steps < 1:
             raise ValueError(f"eval_steps must be at least 1, got {self.eval_steps}")
         if not 0.0 <= self.max_quarantined_fraction < 1.0:
-            raise ValueError(f"max_quarantined_fraction must be in [0, 1), got "
-                             f"{self.max_quarantined_fraction}")
+            raise ValueError(
+                f"max_quarantined_fraction must be in [0, 1), got {self.max_quarantined_fraction}"
+            )
 
     @property
     def pipeline_root(self) -> str:

@@ -24,7 +24,8 @@ def _open_store(metadata_path: Path):
     if not metadata_path.is_file():
         raise MetadataNotFoundError(
             f"no ML Metadata store at {metadata_path}: run the pipeline first "
-            f"(python -m pipeline run) or pass the --output-dir it used")
+            f"(python -m pipeline run) or pass the --output-dir it used"
+        )
     config = metadata_store_pb2.ConnectionConfig()
     config.sqlite.filename_uri = str(metadata_path)
     config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
@@ -46,15 +47,21 @@ def _value(value) -> Any:
 
 def _properties(artifact) -> Dict[str, Any]:
     values = {name: _value(v) for name, v in artifact.properties.items()}
-    values.update({name: _value(v) for name, v in artifact.custom_properties.items()
-                   # TFX bookkeeping, not facts about the artifact.
-                   if name not in ("tfx_version", "is_external", "state")})
+    values.update(
+        {
+            name: _value(v)
+            for name, v in artifact.custom_properties.items()
+            # TFX bookkeeping, not facts about the artifact.
+            if name not in ("tfx_version", "is_external", "state")
+        }
+    )
     return values
 
 
 def _timestamp(millis: int) -> str:
-    return datetime.datetime.fromtimestamp(
-        millis / 1000, datetime.timezone.utc).isoformat(timespec="seconds")
+    return datetime.datetime.fromtimestamp(millis / 1000, datetime.timezone.utc).isoformat(
+        timespec="seconds"
+    )
 
 
 def latest_outputs(metadata_path: Path, pipeline_name: str) -> Dict[str, Any]:
@@ -62,33 +69,39 @@ def latest_outputs(metadata_path: Path, pipeline_name: str) -> Dict[str, Any]:
     from ml_metadata.proto import metadata_store_pb2
 
     store = _open_store(metadata_path)
-    succeeded = (metadata_store_pb2.Execution.COMPLETE,
-                 metadata_store_pb2.Execution.CACHED)
+    succeeded = (metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CACHED)
     prefix = f"{pipeline_name}."
     components: Dict[str, Any] = {}
     for context in store.get_contexts_by_type(NODE_CONTEXT_TYPE):
         if not context.name.startswith(prefix):
             continue
-        executions = [e for e in store.get_executions_by_context(context.id)
-                      if e.last_known_state in succeeded]
+        executions = [
+            e
+            for e in store.get_executions_by_context(context.id)
+            if e.last_known_state in succeeded
+        ]
         if not executions:
             continue
         latest = max(executions, key=lambda e: (e.create_time_since_epoch, e.id))
-        components[context.name[len(prefix):]] = {
+        components[context.name[len(prefix) :]] = {
             "execution_id": latest.id,
             "state": metadata_store_pb2.Execution.State.Name(latest.last_known_state),
             "finished_at": _timestamp(latest.last_update_time_since_epoch),
             # From registration to publication: the component's own time.
             "started_at_ms": latest.create_time_since_epoch,
-            "seconds": (latest.last_update_time_since_epoch
-                        - latest.create_time_since_epoch) / 1000,
+            "seconds": (latest.last_update_time_since_epoch - latest.create_time_since_epoch)
+            / 1000,
             "outputs": _output_artifacts(store, latest.id),
         }
     if not components:
         raise MetadataNotFoundError(
-            f"no successful execution of pipeline {pipeline_name!r} in {metadata_path}")
-    return {"pipeline": pipeline_name, "metadata": str(metadata_path),
-            "components": dict(sorted(components.items()))}
+            f"no successful execution of pipeline {pipeline_name!r} in {metadata_path}"
+        )
+    return {
+        "pipeline": pipeline_name,
+        "metadata": str(metadata_path),
+        "components": dict(sorted(components.items())),
+    }
 
 
 def _output_artifacts(store, execution_id: int) -> Dict[str, List[Dict[str, Any]]]:
@@ -99,16 +112,19 @@ def _output_artifacts(store, execution_id: int) -> Dict[str, List[Dict[str, Any]
         if event.type == metadata_store_pb2.Event.OUTPUT:
             keys[event.artifact_id] = event.path.steps[0].key if event.path.steps else ""
     artifacts = store.get_artifacts_by_id(list(keys))
-    type_names = {t.id: t.name for t in store.get_artifact_types_by_id(
-        list({a.type_id for a in artifacts}))}
+    type_names = {
+        t.id: t.name for t in store.get_artifact_types_by_id(list({a.type_id for a in artifacts}))
+    }
     outputs: Dict[str, List[Dict[str, Any]]] = {}
     for artifact in sorted(artifacts, key=lambda a: a.id):
-        outputs.setdefault(keys[artifact.id], []).append({
-            "id": artifact.id,
-            "type": type_names[artifact.type_id],
-            "uri": artifact.uri,
-            "properties": _properties(artifact),
-        })
+        outputs.setdefault(keys[artifact.id], []).append(
+            {
+                "id": artifact.id,
+                "type": type_names[artifact.type_id],
+                "uri": artifact.uri,
+                "properties": _properties(artifact),
+            }
+        )
     return outputs
 
 
@@ -128,9 +144,12 @@ def cancel_stale_executions(metadata_path: Path) -> List[int]:
     config.sqlite.filename_uri = str(metadata_path)
     config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE
     store = metadata_store.MetadataStore(config)
-    stale = [e for e in store.get_executions()
-             if e.last_known_state in (metadata_store_pb2.Execution.RUNNING,
-                                       metadata_store_pb2.Execution.NEW)]
+    stale = [
+        e
+        for e in store.get_executions()
+        if e.last_known_state
+        in (metadata_store_pb2.Execution.RUNNING, metadata_store_pb2.Execution.NEW)
+    ]
     for execution in stale:
         execution.last_known_state = metadata_store_pb2.Execution.CANCELED
     if stale:

@@ -16,6 +16,14 @@ import dataclasses
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
+import numpy as np
+
+from components.database import span_query
+from components.database.connection import parse_url
+from components.features import RawType, raw_feature_names, serving_feature_names
+from components.rows import arrow_csv, layout
+from components.rows.csv_records import column_types, data_records, read_records
+
 MAX_LISTED = 20
 
 
@@ -25,10 +33,12 @@ class InputError(ValueError):
     def __init__(self, problems: List[str]):
         self.problems = problems
         listed = "\n".join(f"  - {p}" for p in problems[:MAX_LISTED])
-        more = (f"\n  ... and {len(problems) - MAX_LISTED} more"
-                if len(problems) > MAX_LISTED else "")
-        super().__init__(f"the input CSVs have {len(problems)} problem(s); "
-                         f"nothing was run:\n{listed}{more}")
+        more = (
+            f"\n  ... and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
+        )
+        super().__init__(
+            f"the input CSVs have {len(problems)} problem(s); nothing was run:\n{listed}{more}"
+        )
 
 
 @dataclasses.dataclass
@@ -76,21 +86,23 @@ def _header_problems(path: Path, header: List[str], scan: _Scan) -> List[str]:
     if missing:
         problems.append(f"{path}:1: missing column(s) {missing}")
     if new:
-        problems.append(f"{path}:1: column(s) {new} are not in "
-                        f"{scan.columns_described_as}; {scan.new_column_hint}")
+        problems.append(
+            f"{path}:1: column(s) {new} are not in "
+            f"{scan.columns_described_as}; {scan.new_column_hint}"
+        )
     if repeated:
         problems.append(f"{path}:1: column(s) {repeated} appear more than once")
-    if (not problems and scan.first_header is not None
-            and header != scan.first_header):
-        problems.append(f"{path}:1: columns in another order than in "
-                        f"{scan.first_file}; ExampleGen reads every file "
-                        f"with the first file's header")
+    if not problems and scan.first_header is not None and header != scan.first_header:
+        problems.append(
+            f"{path}:1: columns in another order than in "
+            f"{scan.first_file}; ExampleGen reads every file "
+            f"with the first file's header"
+        )
     return problems
 
 
 def _check_file(path: Path, scan: _Scan) -> List[str]:
     """File-level problems; row-level ones go to `scan.row_problems`."""
-    from components.csv_rows import read_records
 
     with path.open("rb") as handle:
         if handle.read(3) == b"\xef\xbb\xbf":
@@ -117,34 +129,30 @@ def _check_file(path: Path, scan: _Scan) -> List[str]:
 
 def _python_rows(path: Path, header: List[str], types, scan: _Scan) -> int:
     """Checks `path` row by row, naming each bad row; returns its record count."""
-    from components.csv_rows import read_records, row_problem
 
     count = 0
     with path.open("rb") as handle:
-        records = read_records(handle)
-        next(records)  # The header.
-        for record in records:
-            if record.fields == []:
-                continue
+        for record in data_records(handle, header, types):
             count += 1
-            problem = record.problem or row_problem(header, types, record.fields)
-            if problem:
-                scan.row_problems.append(f"{path}:{record.line}: {problem}")
+            if record.problem:
+                scan.row_problems.append(f"{path}:{record.line}: {record.problem}")
                 continue
             fingerprint = 0
             for cell in record.fields:
                 fingerprint = (fingerprint * _MIX + (hash(cell) & _MASK)) & _MASK
-            _note_rows(scan, header, [fingerprint], count - 1,
-                       [name for name, cell in zip(header, record.fields) if cell])
+            _note_rows(
+                scan,
+                header,
+                [fingerprint],
+                count - 1,
+                [name for name, cell in zip(header, record.fields) if cell],
+            )
     return count
 
 
 def _arrow_rows(path: Path, header: List[str], types, scan: _Scan) -> Optional[int]:
     """Notes the rows of a file Arrow reads whole as the spec types (so no row
     is bad) a block at a time; None if it cannot, for `_python_rows`."""
-    import numpy as np
-
-    from components import arrow_csv
 
     if not arrow_csv.readable(str(path), header, types):
         return None
@@ -155,44 +163,42 @@ def _arrow_rows(path: Path, header: List[str], types, scan: _Scan) -> Optional[i
             for column in batch.columns:
                 # Hash each distinct cell once, as `_python_rows` hashes cells.
                 encoded = column.fill_null("").dictionary_encode()
-                hashes = np.array([hash(cell) & _MASK
-                                   for cell in encoded.dictionary.to_pylist()],
-                                  dtype=np.uint64)
-                fingerprints = (fingerprints * np.uint64(_MIX)
-                                + hashes[encoded.indices.to_numpy()])
-            filled = [name for name, column in zip(header, batch.columns)
-                      if column.null_count < len(column)]
+                hashes = np.array(
+                    [hash(cell) & _MASK for cell in encoded.dictionary.to_pylist()], dtype=np.uint64
+                )
+                fingerprints = fingerprints * np.uint64(_MIX) + hashes[encoded.indices.to_numpy()]
+            filled = [
+                name
+                for name, column in zip(header, batch.columns)
+                if column.null_count < len(column)
+            ]
             _note_rows(scan, header, fingerprints, count, filled)
             count += batch.num_rows
     return count
 
 
-def _note_rows(scan: _Scan, header: List[str], fingerprints, first_ordinal: int,
-               filled: List[str]) -> None:
-    import numpy as np
-
+def _note_rows(
+    scan: _Scan, header: List[str], fingerprints, first_ordinal: int, filled: List[str]
+) -> None:
     rows = len(fingerprints)
     scan.rows += rows
     scan.fingerprints.frombytes(np.asarray(fingerprints, dtype=np.uint64).tobytes())
-    scan.file_indexes.frombytes(
-        np.full(rows, len(scan.files) - 1, dtype=np.uint32).tobytes())
+    scan.file_indexes.frombytes(np.full(rows, len(scan.files) - 1, dtype=np.uint32).tobytes())
     scan.ordinals.frombytes(
-        np.arange(first_ordinal, first_ordinal + rows, dtype=np.uint32).tobytes())
+        np.arange(first_ordinal, first_ordinal + rows, dtype=np.uint32).tobytes()
+    )
     scan.filled_columns.update(filled)
 
 
 def _column_types(header: List[str]):
     """The spec's type per column; unknown columns (already reported) as text."""
-    from components.csv_rows import column_types
-    from components.features import RawType, raw_feature_names
 
     known = [name for name in header if name in raw_feature_names()]
     return {**{name: RawType.BYTES for name in header}, **column_types(known)}
 
 
 def _line(scan: _Scan, position: int) -> str:
-    """"file:line" of the good row at `position` in reading order."""
-    from components.csv_rows import read_records
+    """ "file:line" of the good row at `position` in reading order."""
 
     path = scan.files[scan.file_indexes[position]]
     ordinal = scan.ordinals[position]
@@ -207,7 +213,6 @@ def _line(scan: _Scan, position: int) -> str:
 
 def _duplicates(scan: _Scan) -> Tuple[int, List[Tuple[str, str]]]:
     """How many rows repeat an earlier one; the first three as (again, first)."""
-    import numpy as np
 
     fingerprints = np.frombuffer(scan.fingerprints, dtype=np.uint64)
     if len(fingerprints) < 2:
@@ -228,18 +233,27 @@ def _warnings(scan: _Scan) -> List[str]:
     duplicates, examples = _duplicates(scan)
     if duplicates:
         listed = ", ".join(f"{again} repeats {first}" for again, first in examples)
-        warnings.append(f"{duplicates} duplicate row(s), e.g. {listed}; "
-                        f"they are kept (identical trips are possible)")
+        warnings.append(
+            f"{duplicates} duplicate row(s), e.g. {listed}; "
+            f"they are kept (identical trips are possible)"
+        )
     empty = [c for c in (scan.first_header or []) if c not in scan.filled_columns]
     if scan.rows and empty:
-        warnings.append(f"column(s) {empty} are empty in every row; the curated "
-                        f"schema decides whether that is allowed")
+        warnings.append(
+            f"column(s) {empty} are empty in every row; the curated "
+            f"schema decides whether that is allowed"
+        )
     return warnings
 
 
-def check_input(data_root: Path, pattern: str, expected_columns: Sequence[str],
-                columns_described_as: str, new_column_hint: str,
-                max_quarantined_fraction: float = 0.0) -> InputSummary:
+def check_input(
+    data_root: Path,
+    pattern: str,
+    expected_columns: Sequence[str],
+    columns_described_as: str,
+    new_column_hint: str,
+    max_quarantined_fraction: float = 0.0,
+) -> InputSummary:
     """Raises InputError listing every problem; returns what was checked.
 
     Unparsable rows are problems only beyond `max_quarantined_fraction` of
@@ -258,41 +272,46 @@ def check_input(data_root: Path, pattern: str, expected_columns: Sequence[str],
         raise InputError(problems + bad_rows)
     warnings = _warnings(scan)
     if bad_rows:
-        warnings.insert(0, f"{len(bad_rows)} of {total} row(s) cannot be parsed and "
-                           f"will be quarantined (limit {max_quarantined_fraction:.2%}), "
-                           f"e.g. {bad_rows[0]}")
+        warnings.insert(
+            0,
+            f"{len(bad_rows)} of {total} row(s) cannot be parsed and "
+            f"will be quarantined (limit {max_quarantined_fraction:.2%}), "
+            f"e.g. {bad_rows[0]}",
+        )
     return InputSummary(files=files, rows=scan.rows, warnings=warnings)
 
 
-def check_trips(data_root: Path, pattern: str,
-                max_quarantined_fraction: float = 0.0) -> InputSummary:
+def check_trips(
+    data_root: Path, pattern: str, max_quarantined_fraction: float = 0.0
+) -> InputSummary:
     """The training data: every column of the feature spec."""
-    from components import features
 
-    return check_input(data_root, pattern, features.raw_feature_names(),
-                       "the feature spec", "add them to components/features.py "
-                       "and schema/schema.pbtxt, or remove them",
-                       max_quarantined_fraction)
+    return check_input(
+        data_root,
+        pattern,
+        raw_feature_names(),
+        "the feature spec",
+        "add them to components/features.py and schema/schema.pbtxt, or remove them",
+        max_quarantined_fraction,
+    )
 
 
-def check_serving_sample(serving_root: Path,
-                         max_quarantined_fraction: float = 0.0) -> InputSummary:
+def check_serving_sample(serving_root: Path, max_quarantined_fraction: float = 0.0) -> InputSummary:
     """Serving requests: the spec's columns except the label source."""
-    from components import features
-    from pipeline import datasets
 
-    return check_input(serving_root, datasets.SERVING_PATTERN,
-                       features.serving_feature_names(),
-                       "the serving columns of the feature spec",
-                       "serving requests carry no label source; remove them",
-                       max_quarantined_fraction)
+    return check_input(
+        serving_root,
+        layout.SERVING_PATTERN,
+        serving_feature_names(),
+        "the serving columns of the feature spec",
+        "serving requests carry no label source; remove them",
+        max_quarantined_fraction,
+    )
 
 
 def check_database(source) -> InputSummary:
     """Connects and checks the span query's window, columns and rows before
     any TensorFlow loads; DatabaseError says what is wrong."""
-    from components import span_query
-    from components.database import parse_url
 
     database = parse_url(source.url)
     first, last = span_query.resolve_window(database, source.query, source.num_spans)

@@ -8,18 +8,28 @@ import numpy as np
 import pytest
 
 from components import features
-from components.contract import PROBABILITY_OUTPUT, SERVING_SIGNATURE, TRANSFORM_SIGNATURE
 from components.features import RawType
-from pipeline import datasets
+from components.rows import layout
+from components.trainer.contract import PROBABILITY_OUTPUT, SERVING_SIGNATURE, TRANSFORM_SIGNATURE
 from pipeline.config import REPO_ROOT
-from tests.conftest import latest_outputs
+from tests.support.runs import latest_outputs
 
 pytestmark = pytest.mark.slow
 
 ALL_COMPONENTS = {
-    "CsvExampleGen", "StatisticsGen", "SchemaGen", "CuratedSchemaImporter",
-    "ExampleValidator", "DriftSkewCheck", "AnomalyGate", "Transform", "Trainer",
-    "LatestBlessedModel", "Evaluator", "Pusher"}
+    "CsvExampleGen",
+    "StatisticsGen",
+    "SchemaGen",
+    "CuratedSchemaImporter",
+    "ExampleValidator",
+    "DriftSkewCheck",
+    "AnomalyGate",
+    "Transform",
+    "Trainer",
+    "LatestBlessedModel",
+    "Evaluator",
+    "Pusher",
+}
 
 
 def test_every_component_ran_and_wrote_its_artifacts(small_run):
@@ -35,8 +45,7 @@ def test_every_component_ran_and_wrote_its_artifacts(small_run):
 
 def test_the_gate_recorded_both_splits(small_run):
     _, _, components = small_run
-    counts = components["AnomalyGate"]["outputs"]["result"][0]["properties"][
-        "examples_per_split"]
+    counts = components["AnomalyGate"]["outputs"]["result"][0]["properties"]["examples_per_split"]
     assert counts["train"] + counts["eval"] == 2683
     assert counts["eval"] > 0.1 * counts["train"]
 
@@ -46,7 +55,8 @@ def test_the_newest_span_was_compared_with_the_one_before(small_run):
     assert result.data_checks == {
         "span_drift": "span 2014-07-01 (1303 examples) against span 2014-04-01 (1380)",
         "serving_skew": "not checked: no serving sample given",
-        "quarantine": "CsvExampleGen: 0 of 2683 rows"}
+        "quarantine": "CsvExampleGen: 0 of 2683 rows",
+    }
     spans = components["DriftSkewCheck"]["outputs"]["span_statistics"][0]
     assert spans["properties"]["split_names"] == '["2014-04-01", "2014-07-01"]'
     assert result.accepted_anomalies == []
@@ -74,17 +84,21 @@ def _raw_examples(path: Path):
             for name in serving:
                 spec, cell = features.raw_feature(name), row[name]
                 if spec.raw_type == RawType.INT:
-                    values = tf.train.Feature(int64_list=tf.train.Int64List(
-                        value=[int(cell)] if cell else []))
+                    values = tf.train.Feature(
+                        int64_list=tf.train.Int64List(value=[int(cell)] if cell else [])
+                    )
                 elif spec.raw_type == RawType.FLOAT:
-                    values = tf.train.Feature(float_list=tf.train.FloatList(
-                        value=[float(cell)] if cell else []))
+                    values = tf.train.Feature(
+                        float_list=tf.train.FloatList(value=[float(cell)] if cell else [])
+                    )
                 else:
-                    values = tf.train.Feature(bytes_list=tf.train.BytesList(
-                        value=[cell.encode()] if cell else []))
+                    values = tf.train.Feature(
+                        bytes_list=tf.train.BytesList(value=[cell.encode()] if cell else [])
+                    )
                 feature[name] = values
-            examples.append(tf.train.Example(
-                features=tf.train.Features(feature=feature)).SerializeToString())
+            examples.append(
+                tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+            )
             payment_types.append(row["payment_type"])
     return examples, np.array(payment_types)
 
@@ -96,14 +110,16 @@ def test_pushed_model_serves_raw_examples(small_run):
     model = tf.saved_model.load(result.pushed_model_dir)
     assert {SERVING_SIGNATURE, TRANSFORM_SIGNATURE} <= set(model.signatures)
     examples, payment_types = _raw_examples(
-        REPO_ROOT / "data" / "trips" / "2015-01-01" / datasets.QUARTER_FILE)
+        REPO_ROOT / "data" / "trips" / "2015-01-01" / layout.QUARTER_FILE
+    )
     outputs = model.signatures[SERVING_SIGNATURE](examples=tf.constant(examples))
     probabilities = outputs[PROBABILITY_OUTPUT].numpy()
     assert probabilities.shape == (len(examples), 1)
     assert np.all((probabilities >= 0) & (probabilities <= 1))
     # Cash tips are not recorded, so a cash trip is never a big tipper.
-    by_type = {kind: probabilities[payment_types == kind].mean()
-               for kind in ("Cash", "Credit Card")}
+    by_type = {
+        kind: probabilities[payment_types == kind].mean() for kind in ("Cash", "Credit Card")
+    }
     assert by_type["Cash"] < 0.1 < 0.5 < by_type["Credit Card"]
 
 
@@ -112,7 +128,7 @@ def test_transform_signature_yields_model_inputs_and_label(small_run):
 
     _, result, _ = small_run
     model = tf.saved_model.load(result.pushed_model_dir)
-    path = REPO_ROOT / "data" / "trips" / "2015-01-01" / datasets.QUARTER_FILE
+    path = REPO_ROOT / "data" / "trips" / "2015-01-01" / layout.QUARTER_FILE
     examples, _ = _raw_examples(path)
     # With the label source added back, the label comes out too.
     with_tips = []
@@ -127,11 +143,11 @@ def test_transform_signature_yields_model_inputs_and_label(small_run):
 
 
 def test_second_run_reuses_the_cache(small_run):
-    from pipeline import local_run
+    from pipeline.runners import local
 
     config, _, before = small_run
     pushed_before = sorted(os.listdir(config.serving_dir))
-    local_run.run(config)
+    local.run(config)
     after = latest_outputs(config)
     # The baseline is looked up once per candidate model, so an unchanged run
     # is wholly cached and pushes nothing again.
@@ -143,8 +159,7 @@ def test_second_run_reuses_the_cache(small_run):
 
 def test_anomalies_stop_the_run_before_transform(gate_failed_run):
     config, error = gate_failed_run
-    assert any("feature 'pickup_community_area'" in finding
-               for finding in error.findings)
+    assert any("feature 'pickup_community_area'" in finding for finding in error.findings)
     components = latest_outputs(config)
     assert "ExampleValidator" in components
     assert not {"AnomalyGate", "Transform", "Trainer", "Pusher"} & set(components)

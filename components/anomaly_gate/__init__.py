@@ -1,6 +1,5 @@
-"""AnomalyGate: fails the run when ExampleValidator found anomalies."""
+"""AnomalyGate: fails the run when validation found anomalies, except those a
+person accepted (`accepted.py`, light: the config and CLI import it).
 
-from components.anomaly_gate.component import AnomalyGate
-from components.anomaly_gate.executor import DataValidationError
-
-__all__ = ["AnomalyGate", "DataValidationError"]
+Only the pipeline wiring imports `component`; the CLI imports `executor` for
+its error type."""

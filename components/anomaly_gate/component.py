@@ -7,12 +7,10 @@ from typing import Iterable, Optional
 from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import standard_artifacts
-from tfx.types.component_spec import (ChannelParameter, ComponentSpec,
-                                      ExecutionParameter)
-
-from components.accepted_anomalies import AcceptedAnomaly, to_json
+from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from components.anomaly_gate import executor
+from components.anomaly_gate.accepted import AcceptedAnomaly, to_json
 
 
 class DataValidationResult(types.Artifact):
@@ -29,12 +27,11 @@ class AnomalyGateSpec(ComponentSpec):
         executor.ACCEPTED_ANOMALIES_KEY: ExecutionParameter(type=str),
     }
     INPUTS = {
-        executor.STATISTICS_KEY: ChannelParameter(
-            type=standard_artifacts.ExampleStatistics),
-        executor.ANOMALIES_KEY: ChannelParameter(
-            type=standard_artifacts.ExampleAnomalies),
+        executor.STATISTICS_KEY: ChannelParameter(type=standard_artifacts.ExampleStatistics),
+        executor.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies),
         executor.DRIFT_ANOMALIES_KEY: ChannelParameter(
-            type=standard_artifacts.ExampleAnomalies, optional=True),
+            type=standard_artifacts.ExampleAnomalies, optional=True
+        ),
     }
     OUTPUTS = {
         executor.RESULT_KEY: ChannelParameter(type=DataValidationResult),
@@ -52,12 +49,19 @@ class AnomalyGate(base_component.BaseComponent):
     SPEC_CLASS = AnomalyGateSpec
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
-    def __init__(self, statistics: types.BaseChannel, anomalies: types.BaseChannel,
-                 drift_anomalies: Optional[types.BaseChannel] = None,
-                 accepted: Iterable[AcceptedAnomaly] = ()):
-        super().__init__(spec=AnomalyGateSpec(
-            statistics=statistics,
-            anomalies=anomalies,
-            drift_anomalies=drift_anomalies,
-            accepted_anomalies=to_json(accepted),
-            result=types.Channel(type=DataValidationResult)))
+    def __init__(
+        self,
+        statistics: types.BaseChannel,
+        anomalies: types.BaseChannel,
+        drift_anomalies: Optional[types.BaseChannel] = None,
+        accepted: Iterable[AcceptedAnomaly] = (),
+    ):
+        super().__init__(
+            spec=AnomalyGateSpec(
+                statistics=statistics,
+                anomalies=anomalies,
+                drift_anomalies=drift_anomalies,
+                accepted_anomalies=to_json(accepted),
+                result=types.Channel(type=DataValidationResult),
+            )
+        )

@@ -17,14 +17,14 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 from tfx import types
-from tfx.components.example_validator import executor as validator_executor
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
 from components import features
-from components.accepted_anomalies import DATASET, AcceptedAnomaly, from_json
-from components.contract import SERVING_SKEW_CHECK, SPAN_DRIFT_CHECK
+from components.anomaly_gate.accepted import DATASET, AcceptedAnomaly, from_json
+from components.artifact_files import ANOMALIES_FILE
+from components.drift_skew.outputs import SERVING_SKEW_CHECK, SPAN_DRIFT_CHECK
 
 STATISTICS_KEY = "statistics"
 ANOMALIES_KEY = "anomalies"
@@ -64,32 +64,43 @@ class DataValidationError(RuntimeError):
     def __init__(self, findings: List[Finding]):
         self.findings = [str(finding) for finding in findings]
         listing = "\n".join(f"  - {finding}" for finding in self.findings)
-        hint = ("\nAfter reviewing an anomaly, re-run with --accept-anomaly "
-                "FEATURE:TYPE as shown in brackets to let it pass; the override "
-                "is recorded in ML Metadata."
-                if any(finding.anomaly for finding in findings) else "")
+        hint = (
+            "\nAfter reviewing an anomaly, re-run with --accept-anomaly "
+            "FEATURE:TYPE as shown in brackets to let it pass; the override "
+            "is recorded in ML Metadata."
+            if any(finding.anomaly for finding in findings)
+            else ""
+        )
         super().__init__(
             f"data validation failed with {len(findings)} finding(s); "
-            f"Transform, Trainer and Pusher did not run:\n{listing}{hint}")
+            f"Transform, Trainer and Pusher did not run:\n{listing}{hint}"
+        )
 
 
 def describe_anomalies(split: str, anomalies: anomalies_pb2.Anomalies) -> List[Finding]:
     """One finding per anomaly: split, feature, type and TFDV's description."""
-    def finding(feature, reason):
-        return Finding(split, f"{reason.short_description}: {reason.description}",
-                       feature, anomalies_pb2.AnomalyInfo.Type.Name(reason.type))
 
-    found = [finding(feature, reason)
-             for feature, info in sorted(anomalies.anomaly_info.items())
-             for reason in info.reason or [info]]
+    def finding(feature, reason):
+        return Finding(
+            split,
+            f"{reason.short_description}: {reason.description}",
+            feature,
+            anomalies_pb2.AnomalyInfo.Type.Name(reason.type),
+        )
+
+    found = [
+        finding(feature, reason)
+        for feature, info in sorted(anomalies.anomaly_info.items())
+        for reason in info.reason or [info]
+    ]
     if anomalies.HasField("dataset_anomaly_info"):
-        found += [finding(DATASET, reason)
-                  for reason in anomalies.dataset_anomaly_info.reason]
+        found += [finding(DATASET, reason) for reason in anomalies.dataset_anomaly_info.reason]
     return found
 
 
-def valueless_features(dataset: statistics_pb2.DatasetFeatureStatistics,
-                       names: Iterable[str]) -> List[str]:
+def valueless_features(
+    dataset: statistics_pb2.DatasetFeatureStatistics, names: Iterable[str]
+) -> List[str]:
     """Of `names`, the features present in the statistics without a single
     value. The schema lets a cell be empty, so it cannot see a column that
     is empty in every row (a column missing altogether it does see)."""
@@ -97,15 +108,17 @@ def valueless_features(dataset: statistics_pb2.DatasetFeatureStatistics,
     for feature in dataset.features:
         kind = feature.WhichOneof("stats")
         if kind in ("num_stats", "string_stats", "bytes_stats"):
-            values[feature.path.step[0] if feature.path.step else feature.name] = \
-                getattr(feature, kind).common_stats.tot_num_values
+            values[feature.path.step[0] if feature.path.step else feature.name] = getattr(
+                feature, kind
+            ).common_stats.tot_num_values
     return [name for name in names if values.get(name, 1) == 0]
 
 
-def find_problems(examples_per_split: Mapping[str, int],
-                  anomalies_per_split: Mapping[str, anomalies_pb2.Anomalies],
-                  valueless_per_split: Mapping[str, List[str]] = {}
-                  ) -> List[Finding]:
+def find_problems(
+    examples_per_split: Mapping[str, int],
+    anomalies_per_split: Mapping[str, anomalies_pb2.Anomalies],
+    valueless_per_split: Mapping[str, List[str]] = {},
+) -> List[Finding]:
     """Every reason to stop: empty splits, unvalidated splits, features
     without values, anomalies.
 
@@ -118,43 +131,53 @@ def find_problems(examples_per_split: Mapping[str, int],
             problems.append(Finding(split, "no examples"))
         if split not in anomalies_per_split:
             problems.append(Finding(split, "not validated by ExampleValidator"))
-        problems += [Finding(split, "no values: the column is empty in every row",
-                             feature, "FEATURE_TYPE_NO_VALUES")
-                     for feature in valueless_per_split.get(split, [])]
+        problems += [
+            Finding(
+                split,
+                "no values: the column is empty in every row",
+                feature,
+                "FEATURE_TYPE_NO_VALUES",
+            )
+            for feature in valueless_per_split.get(split, [])
+        ]
     for split, anomalies in sorted(anomalies_per_split.items()):
         problems.extend(describe_anomalies(split, anomalies))
     return problems
 
 
-def apply_accepted(problems: List[Finding], accepted: Tuple[AcceptedAnomaly, ...]
-                   ) -> Tuple[List[Finding], List[Finding]]:
+def apply_accepted(
+    problems: List[Finding], accepted: Tuple[AcceptedAnomaly, ...]
+) -> Tuple[List[Finding], List[Finding]]:
     """(problems left, findings accepted). An override that matches nothing
     is itself a problem: it is stale or mistyped, and would otherwise wait
     to wave through a future anomaly nobody reviewed."""
     left = [p for p in problems if p.accepted_as() not in accepted]
     taken = [p for p in problems if p.accepted_as() in accepted]
     matched = {p.accepted_as() for p in taken}
-    left += [Finding("-", f"--accept-anomaly {a} matched no finding; remove it")
-             for a in accepted if a not in matched]
+    left += [
+        Finding("-", f"--accept-anomaly {a} matched no finding; remove it")
+        for a in accepted
+        if a not in matched
+    ]
     return left, taken
 
 
-def _statistics_per_split(statistics: types.Artifact
-                          ) -> Dict[str, statistics_pb2.DatasetFeatureStatistics]:
+def _statistics_per_split(
+    statistics: types.Artifact,
+) -> Dict[str, statistics_pb2.DatasetFeatureStatistics]:
     from tfx.components.statistics_gen import stats_artifact_utils
 
-    return {split: stats_artifact_utils.load_statistics(statistics, split)
-            .proto().datasets[0]
-            for split in artifact_utils.decode_split_names(statistics.split_names)}
+    return {
+        split: stats_artifact_utils.load_statistics(statistics, split).proto().datasets[0]
+        for split in artifact_utils.decode_split_names(statistics.split_names)
+    }
 
 
 def _anomalies_per_split(anomalies: types.Artifact) -> Dict[str, anomalies_pb2.Anomalies]:
     result = {}
     for split in artifact_utils.decode_split_names(anomalies.split_names):
-        path = os.path.join(artifact_utils.get_split_uri([anomalies], split),
-                            validator_executor.DEFAULT_FILE_NAME)
-        result[split] = anomalies_pb2.Anomalies.FromString(
-            io_utils.read_bytes_file(path))
+        path = os.path.join(artifact_utils.get_split_uri([anomalies], split), ANOMALIES_FILE)
+        result[split] = anomalies_pb2.Anomalies.FromString(io_utils.read_bytes_file(path))
     return result
 
 
@@ -162,32 +185,44 @@ class Executor(base_executor.BaseExecutor):
     """Raises DataValidationError unless every split is non-empty and clean,
     up to the anomalies accepted by a person."""
 
-    def Do(self, input_dict: Dict[str, List[types.Artifact]],
-           output_dict: Dict[str, List[types.Artifact]],
-           exec_properties: Dict[str, Any]) -> None:
+    def Do(
+        self,
+        input_dict: Dict[str, List[types.Artifact]],
+        output_dict: Dict[str, List[types.Artifact]],
+        exec_properties: Dict[str, Any],
+    ) -> None:
         statistics = artifact_utils.get_single_instance(input_dict[STATISTICS_KEY])
         anomalies = _anomalies_per_split(
-            artifact_utils.get_single_instance(input_dict[ANOMALIES_KEY]))
+            artifact_utils.get_single_instance(input_dict[ANOMALIES_KEY])
+        )
         checks = {}
         for drift in input_dict.get(DRIFT_ANOMALIES_KEY) or []:
             anomalies.update(_anomalies_per_split(drift))
-            checks = {name: drift.get_string_custom_property(name)
-                      for name in (SPAN_DRIFT_CHECK, SERVING_SKEW_CHECK)}
+            checks = {
+                name: drift.get_string_custom_property(name)
+                for name in (SPAN_DRIFT_CHECK, SERVING_SKEW_CHECK)
+            }
         datasets = _statistics_per_split(statistics)
         examples_per_split = {split: int(d.num_examples) for split, d in datasets.items()}
         must_have_values = [f.name for f in features.RAW_FEATURES if f.must_have_values]
-        valueless = {split: valueless_features(d, must_have_values)
-                     for split, d in datasets.items()}
+        valueless = {
+            split: valueless_features(d, must_have_values) for split, d in datasets.items()
+        }
         accepted = from_json(exec_properties.get(ACCEPTED_ANOMALIES_KEY))
         problems, taken = apply_accepted(
-            find_problems(examples_per_split, anomalies, valueless), accepted)
+            find_problems(examples_per_split, anomalies, valueless), accepted
+        )
         if problems:
             raise DataValidationError(problems)
-        summary = {"passed": True, "examples_per_split": examples_per_split,
-                   "checks": checks,
-                   "accepted_anomalies": [str(finding) for finding in taken]}
+        summary = {
+            "passed": True,
+            "examples_per_split": examples_per_split,
+            "checks": checks,
+            "accepted_anomalies": [str(finding) for finding in taken],
+        }
         result = artifact_utils.get_single_instance(output_dict[RESULT_KEY])
         for name in ("examples_per_split", "checks", "accepted_anomalies"):
             result.set_json_value_custom_property(name, summary[name])
-        io_utils.write_string_file(os.path.join(result.uri, RESULT_FILE),
-                                   json.dumps(summary, indent=2))
+        io_utils.write_string_file(
+            os.path.join(result.uri, RESULT_FILE), json.dumps(summary, indent=2)
+        )

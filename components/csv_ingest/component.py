@@ -43,23 +43,32 @@ class QuarantiningCsvExampleGen(FileBasedExampleGen):
     SPEC_CLASS = QuarantiningCsvExampleGenSpec
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
 
-    def __init__(self, input_base, input_config: example_gen_pb2.Input,
-                 output_config: Optional[example_gen_pb2.Output] = None,
-                 max_quarantined_fraction: float = 0.0):
+    def __init__(
+        self,
+        input_base,
+        input_config: example_gen_pb2.Input,
+        output_config: Optional[example_gen_pb2.Output] = None,
+        max_quarantined_fraction: float = 0.0,
+    ):
         if not 0.0 <= max_quarantined_fraction < 1.0:
-            raise ValueError(f"max_quarantined_fraction must be in [0, 1), got "
-                             f"{max_quarantined_fraction}")
+            raise ValueError(
+                f"max_quarantined_fraction must be in [0, 1), got {max_quarantined_fraction}"
+            )
         spec = QuarantiningCsvExampleGenSpec(
             input_base=input_base,
             input_config=input_config,
-            output_config=(output_config if output_config is not None
-                           else utils.make_default_output_config(input_config)),
+            output_config=(
+                output_config
+                if output_config is not None
+                else utils.make_default_output_config(input_config)
+            ),
             custom_config=None,
             range_config=None,
             output_data_format=example_gen_pb2.FORMAT_TF_EXAMPLE,
             output_file_format=example_gen_pb2.FORMAT_TFRECORDS_GZIP,
             max_quarantined_fraction=max_quarantined_fraction,
             examples=types.Channel(type=standard_artifacts.Examples),
-            quarantine=types.Channel(type=QuarantinedRows))
+            quarantine=types.Channel(type=QuarantinedRows),
+        )
         # FileBasedExampleGen.__init__ would build its own spec, without ours.
         base_beam_component.BaseBeamComponent.__init__(self, spec=spec)

@@ -24,11 +24,11 @@ from tfx.dsl.io import fileio
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils
 
-from components.arrow_csv import serialized_examples
-from components.csv_rows import Record, cell_value, column_types, read_records, row_problem
-from components.example_values import example
-from components.example_writing import StreamingExampleGenExecutor
 from components.features import RawType
+from components.rows.arrow_csv import serialized_examples
+from components.rows.csv_records import column_types, data_records, read_records, typed_values
+from components.rows.example_writing import StreamingExampleGenExecutor
+from components.rows.examples import example
 
 QUARANTINE_KEY = "quarantine"
 MAX_QUARANTINED_FRACTION_KEY = "max_quarantined_fraction"
@@ -44,24 +44,25 @@ _QUARANTINED = "quarantined"
 class QuarantineLimitError(RuntimeError):
     """More rows were unparsable than the configured limit allows."""
 
-    def __init__(self, quarantined: int, rows: int, limit: float,
-                 listed: List[str], path: str):
+    def __init__(self, quarantined: int, rows: int, limit: float, listed: List[str], path: str):
         self.quarantined, self.rows = quarantined, rows
         lines = "\n".join(f"  - {line}" for line in listed)
-        more = (f"\n  ... and {quarantined - len(listed)} more"
-                if quarantined > len(listed) else "")
+        more = f"\n  ... and {quarantined - len(listed)} more" if quarantined > len(listed) else ""
         super().__init__(
             f"{quarantined} of {rows} row(s) ({quarantined / rows:.2%}) could not "
             f"be parsed, over the quarantine limit of {limit:.2%}; nothing was "
-            f"ingested:\n{lines}{more}\nAll of them are in {path}.")
+            f"ingested:\n{lines}{more}\nAll of them are in {path}."
+        )
 
 
 def _header(path: str) -> List[str]:
     with fileio.open(path, "rb") as handle:
         first = next(read_records([handle.readline()]), None)
     if first is None or first.fields is None:
-        raise ValueError(f"{path}:1: no readable header"
-                         + (f" ({first.problem})" if first and first.problem else ""))
+        raise ValueError(
+            f"{path}:1: no readable header"
+            + (f" ({first.problem})" if first and first.problem else "")
+        )
     return first.fields
 
 
@@ -82,24 +83,16 @@ class _ReadRows(beam.DoFn):
             yield from fast
             return
         with fileio.open(path, "rb") as handle:
-            records = read_records(handle)
-            next(records)  # The header, checked before the job.
-            for record in records:
-                yield from self._row(path, record)
-
-    def _row(self, path: str, record: Record) -> Iterable[Any]:
-        if record.fields == []:  # A blank line.
-            return
-        problem = record.problem or row_problem(self._header, self._types,
-                                                record.fields)
-        if problem:
-            yield beam.pvalue.TaggedOutput(
-                _QUARANTINED, (path, record.line, problem, record.text.rstrip("\r\n")))
-            return
-        yield example(self._types, {
-            name: cell_value(self._types[name], cell)
-            for name, cell in zip(self._header, record.fields)
-        }).SerializeToString(deterministic=True)
+            for record in data_records(handle, self._header, self._types):
+                if record.problem:
+                    yield beam.pvalue.TaggedOutput(
+                        _QUARANTINED,
+                        (path, record.line, record.problem, record.text.rstrip("\r\n")),
+                    )
+                    continue
+                yield example(
+                    self._types, typed_values(self._header, self._types, record.fields)
+                ).SerializeToString(deterministic=True)
 
 
 def _csv_line(row) -> str:
@@ -112,10 +105,10 @@ def _csv_line(row) -> str:
 @beam.typehints.with_input_types(beam.Pipeline)
 # Deterministically serialized tf.Examples: ExampleGen's hash split hashes them.
 @beam.typehints.with_output_types(bytes)
-def _TypedCsvToExample(pipeline: beam.Pipeline, exec_properties: Dict[str, Any],
-                       split_pattern: str) -> beam.pvalue.PCollection:
-    pattern = os.path.join(exec_properties[standard_component_specs.INPUT_BASE_KEY],
-                           split_pattern)
+def _TypedCsvToExample(
+    pipeline: beam.Pipeline, exec_properties: Dict[str, Any], split_pattern: str
+) -> beam.pvalue.PCollection:
+    pattern = os.path.join(exec_properties[standard_component_specs.INPUT_BASE_KEY], split_pattern)
     files = sorted(fileio.glob(pattern))
     if not files:
         raise RuntimeError(f"no files match {pattern}")
@@ -128,22 +121,36 @@ def _TypedCsvToExample(pipeline: beam.Pipeline, exec_properties: Dict[str, Any],
     except KeyError as error:
         raise ValueError(f"{files[0]}:1: {error.args[0]}") from error
 
-    rows = (pipeline | "Files" >> beam.Create(files)
-            | "ReadRows" >> beam.ParDo(_ReadRows(header, types)).with_outputs(
-                _QUARANTINED, main="examples"))
-    target = os.path.join(exec_properties[_QUARANTINE_URI],
-                          re.sub(r"\W+", "_", split_pattern).strip("_"))
-    _ = (rows[_QUARANTINED] | "ToCsv" >> beam.Map(_csv_line)
-         | "WriteQuarantine" >> beam.io.WriteToText(
-             os.path.join(target, QUARANTINE_FILE), shard_name_template="",
-             header=QUARANTINE_HEADER))
-    counts = {name: beam.pvalue.AsSingleton(
-                  rows[tag] | f"Count[{name}]" >> beam.combiners.Count.Globally())
-              for name, tag in (("examples", "examples"), ("quarantined", _QUARANTINED))}
-    _ = (pipeline | "Once" >> beam.Create([None])
-         | "Summary" >> beam.Map(lambda _, **n: json.dumps(n), **counts)
-         | "WriteSummary" >> beam.io.WriteToText(
-             os.path.join(target, SUMMARY_FILE), shard_name_template=""))
+    rows = (
+        pipeline
+        | "Files" >> beam.Create(files)
+        | "ReadRows"
+        >> beam.ParDo(_ReadRows(header, types)).with_outputs(_QUARANTINED, main="examples")
+    )
+    target = os.path.join(
+        exec_properties[_QUARANTINE_URI], re.sub(r"\W+", "_", split_pattern).strip("_")
+    )
+    _ = (
+        rows[_QUARANTINED]
+        | "ToCsv" >> beam.Map(_csv_line)
+        | "WriteQuarantine"
+        >> beam.io.WriteToText(
+            os.path.join(target, QUARANTINE_FILE), shard_name_template="", header=QUARANTINE_HEADER
+        )
+    )
+    counts = {
+        name: beam.pvalue.AsSingleton(
+            rows[tag] | f"Count[{name}]" >> beam.combiners.Count.Globally()
+        )
+        for name, tag in (("examples", "examples"), ("quarantined", _QUARANTINED))
+    }
+    _ = (
+        pipeline
+        | "Once" >> beam.Create([None])
+        | "Summary" >> beam.Map(lambda _, **n: json.dumps(n), **counts)
+        | "WriteSummary"
+        >> beam.io.WriteToText(os.path.join(target, SUMMARY_FILE), shard_name_template="")
+    )
     return rows.examples
 
 
@@ -153,8 +160,7 @@ def _first_quarantined(paths: List[str]) -> List[str]:
         with fileio.open(path, "r") as handle:
             for file, line, problem, _ in csv.reader(list(handle)[1:]):
                 rows.append((file, int(line), problem))
-    return [f"{file}:{line}: {problem}"
-            for file, line, problem in sorted(rows)[:MAX_LISTED]]
+    return [f"{file}:{line}: {problem}" for file, line, problem in sorted(rows)[:MAX_LISTED]]
 
 
 class Executor(StreamingExampleGenExecutor):
@@ -163,12 +169,14 @@ class Executor(StreamingExampleGenExecutor):
     def GetInputSourceToExamplePTransform(self) -> beam.PTransform:
         return _TypedCsvToExample
 
-    def Do(self, input_dict: Dict[str, List[types.Artifact]],
-           output_dict: Dict[str, List[types.Artifact]],
-           exec_properties: Dict[str, Any]) -> None:
+    def Do(
+        self,
+        input_dict: Dict[str, List[types.Artifact]],
+        output_dict: Dict[str, List[types.Artifact]],
+        exec_properties: Dict[str, Any],
+    ) -> None:
         quarantine = artifact_utils.get_single_instance(output_dict[QUARANTINE_KEY])
-        super().Do(input_dict, output_dict,
-                   {**exec_properties, _QUARANTINE_URI: quarantine.uri})
+        super().Do(input_dict, output_dict, {**exec_properties, _QUARANTINE_URI: quarantine.uri})
         examples = quarantined = 0
         for path in fileio.glob(os.path.join(quarantine.uri, "*", SUMMARY_FILE)):
             summary = json.loads(io_utils.read_string_file(path))
@@ -180,6 +188,6 @@ class Executor(StreamingExampleGenExecutor):
         limit = float(exec_properties.get(MAX_QUARANTINED_FRACTION_KEY) or 0.0)
         if quarantined and quarantined > limit * rows:
             files = fileio.glob(os.path.join(quarantine.uri, "*", QUARANTINE_FILE))
-            raise QuarantineLimitError(quarantined, rows, limit,
-                                       _first_quarantined(files),
-                                       ", ".join(sorted(files)))
+            raise QuarantineLimitError(
+                quarantined, rows, limit, _first_quarantined(files), ", ".join(sorted(files))
+            )

@@ -1,5 +1,2 @@
-"""CuratedSchemaImporter: ImportSchemaGen whose cache key is the file's content."""
-
-from components.curated_schema.component import CuratedSchemaImporter, file_sha256
-
-__all__ = ["CuratedSchemaImporter", "file_sha256"]
+"""CuratedSchemaImporter: ImportSchemaGen whose cache key is the schema file's
+content. Imported by the pipeline wiring."""

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Optional
 
 from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
-from tfx.dsl.io import fileio
 from tfx.types import standard_artifacts, standard_component_specs
-from tfx.types.component_spec import (ChannelParameter, ComponentSpec,
-                                      ExecutionParameter)
+from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from components.curated_schema import executor
-
-
-def file_sha256(path: str) -> str:
-    with fileio.open(path, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
 
 
 class CuratedSchemaImporterSpec(ComponentSpec):
@@ -27,8 +19,7 @@ class CuratedSchemaImporterSpec(ComponentSpec):
     }
     INPUTS = {}
     OUTPUTS = {
-        standard_component_specs.SCHEMA_KEY: ChannelParameter(
-            type=standard_artifacts.Schema),
+        standard_component_specs.SCHEMA_KEY: ChannelParameter(type=standard_artifacts.Schema),
     }
 
 
@@ -41,7 +32,10 @@ class CuratedSchemaImporter(base_component.BaseComponent):
     def __init__(self, schema_file: str, schema_sha256: Optional[str] = None):
         """`schema_sha256` defaults to the hash of `schema_file`; pass it when
         the file lives where the pipeline runs (an image), not here."""
-        super().__init__(spec=CuratedSchemaImporterSpec(
-            schema_file=schema_file,
-            schema_sha256=schema_sha256 or file_sha256(schema_file),
-            schema=types.Channel(type=standard_artifacts.Schema)))
+        super().__init__(
+            spec=CuratedSchemaImporterSpec(
+                schema_file=schema_file,
+                schema_sha256=schema_sha256 or executor.file_sha256(schema_file),
+                schema=types.Channel(type=standard_artifacts.Schema),
+            )
+        )

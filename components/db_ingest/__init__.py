@@ -1,5 +1,2 @@
-"""Database source: DatabaseExampleGen (SQLite or PostgreSQL, by URL)."""
-
-from components.db_ingest.component import DatabaseExampleGen
-
-__all__ = ["DatabaseExampleGen"]
+"""DatabaseExampleGen: a span query on SQLite or PostgreSQL to tf.Examples.
+Imported by the pipeline wiring; database access itself is in `components/database/`."""

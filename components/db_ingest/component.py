@@ -10,9 +10,9 @@ from tfx.proto import example_gen_pb2, range_config_pb2
 from tfx.types import standard_artifacts, standard_component_specs
 from tfx.types.component_spec import ComponentSpec, ExecutionParameter
 
-from components.database import parse_url
+from components.database import span_query
+from components.database.connection import parse_url
 from components.db_ingest import executor
-from components import span_query
 
 
 class DatabaseExampleGenSpec(ComponentSpec):
@@ -40,11 +40,15 @@ class DatabaseExampleGen(base_beam_component.BaseBeamComponent):
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
     DRIVER_CLASS = executor.Driver
 
-    def __init__(self, database_url: str, query: str,
-                 output_config: example_gen_pb2.Output,
-                 key_column: str = span_query.KEY_COLUMN,
-                 read_partitions: int = 4,
-                 num_spans: Optional[int] = None):
+    def __init__(
+        self,
+        database_url: str,
+        query: str,
+        output_config: example_gen_pb2.Output,
+        key_column: str = span_query.KEY_COLUMN,
+        read_partitions: int = 4,
+        num_spans: Optional[int] = None,
+    ):
         parse_url(database_url)  # Refuses a URL with a password, early.
         span_query.check_template(query)
         if read_partitions < 1:
@@ -52,17 +56,22 @@ class DatabaseExampleGen(base_beam_component.BaseBeamComponent):
         range_config = None
         if num_spans is not None:
             range_config = range_config_pb2.RangeConfig(
-                rolling_range=range_config_pb2.RollingRange(num_spans=num_spans))
-        input_config = example_gen_pb2.Input(splits=[
-            example_gen_pb2.Input.Split(name="all", pattern=query)])
-        super().__init__(spec=DatabaseExampleGenSpec(
-            input_base=database_url,
-            input_config=input_config,
-            output_config=output_config,
-            range_config=range_config,
-            custom_config=None,
-            key_column=key_column,
-            read_partitions=read_partitions,
-            output_data_format=example_gen_pb2.FORMAT_TF_EXAMPLE,
-            output_file_format=example_gen_pb2.FORMAT_TFRECORDS_GZIP,
-            examples=types.Channel(type=standard_artifacts.Examples)))
+                rolling_range=range_config_pb2.RollingRange(num_spans=num_spans)
+            )
+        input_config = example_gen_pb2.Input(
+            splits=[example_gen_pb2.Input.Split(name="all", pattern=query)]
+        )
+        super().__init__(
+            spec=DatabaseExampleGenSpec(
+                input_base=database_url,
+                input_config=input_config,
+                output_config=output_config,
+                range_config=range_config,
+                custom_config=None,
+                key_column=key_column,
+                read_partitions=read_partitions,
+                output_data_format=example_gen_pb2.FORMAT_TF_EXAMPLE,
+                output_file_format=example_gen_pb2.FORMAT_TFRECORDS_GZIP,
+                examples=types.Channel(type=standard_artifacts.Examples),
+            )
+        )

@@ -14,7 +14,7 @@ so nothing is written.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Tuple
+from typing import Any, Dict, Tuple
 
 import apache_beam as beam
 import tensorflow as tf
@@ -24,81 +24,46 @@ from tfx.proto import example_gen_pb2, range_config_pb2
 from tfx.types import standard_component_specs
 from tfx.utils import proto_utils
 
-from components import span_query
-from components.database import Database, DatabaseError, parse_url
-from components.example_values import example, value_problem
-from components.example_writing import StreamingExampleGenExecutor
-from components.features import RawType
-from components.spans import quarter_name
+from components.database import reads, span_query
+from components.database.connection import Database, parse_url
+from components.rows.example_writing import StreamingExampleGenExecutor
+from components.rows.spans import quarter_name
 
 KEY_COLUMN_KEY = "key_column"
 READ_PARTITIONS_KEY = "read_partitions"
 
 
-def _window(database: Database, template: str,
-            exec_properties: Dict[str, Any]) -> Tuple[int, int]:
+def _window(database: Database, template: str, exec_properties: Dict[str, Any]) -> Tuple[int, int]:
     """Every quarter with rows, or the newest N (RangeConfig.rolling_range)."""
     text = exec_properties.get(standard_component_specs.RANGE_CONFIG_KEY)
-    num_spans = (proto_utils.json_to_proto(text, range_config_pb2.RangeConfig())
-                 .rolling_range.num_spans if text else None)
+    num_spans = (
+        proto_utils.json_to_proto(text, range_config_pb2.RangeConfig()).rolling_range.num_spans
+        if text
+        else None
+    )
     return span_query.resolve_window(database, template, num_spans)
-
-
-class _ReadKeyRange(beam.DoFn):
-    """One key range of the query, on a connection of its own:
-    (key, tf.Example) per row."""
-
-    def __init__(self, url: str, query: str, key: str, types: Dict[str, RawType]):
-        self._url, self._query, self._key, self._types = url, query, key, types
-
-    def process(self, key_range: Tuple[int, int]
-                ) -> Iterable[Tuple[Any, tf.train.Example]]:
-        database = parse_url(self._url)
-        columns, rows = database.rows(
-            span_query.range_query(self._query, self._key, database.placeholder),
-            key_range)
-        key_index = columns.index(self._key)
-        for row in rows:
-            values = {name: value for name, value in zip(columns, row)
-                      if name != self._key}
-            problems = [f"{name}={problem}" for name, value in values.items()
-                        if (problem := value_problem(self._types[name], value))]
-            if problems:
-                raise ValueError(f"{self._url}: row {self._key}={row[key_index]}: "
-                                 f"{'; '.join(problems)}")
-            yield row[key_index], example(self._types, values)
-
-
-def read_query(pipeline: beam.Pipeline, database: Database, query: str, key: str,
-               partitions: int) -> beam.pvalue.PCollection:
-    """(key, tf.Example) for every row of `query`, read in parallel key
-    ranges. Checks the columns and that there are rows before any read."""
-    types = span_query.spec_types(database, query, key)
-    rows, low, high = database.one_row(span_query.key_extent_query(query, key))
-    if not rows:
-        raise DatabaseError(f"{database.url}: the query returned no rows\n"
-                            f"  in: {query}")
-    return (pipeline
-            | "KeyRanges" >> beam.Create(span_query.key_ranges(int(low), int(high),
-                                                               partitions))
-            # Spreads the ranges over the workers before the reads.
-            | "Spread" >> beam.Reshuffle()
-            | "Read" >> beam.ParDo(_ReadKeyRange(database.url, query, key, types)))
 
 
 @beam.ptransform_fn
 @beam.typehints.with_input_types(beam.Pipeline)
 @beam.typehints.with_output_types(tf.train.Example)
-def _QueryToExample(pipeline: beam.Pipeline, exec_properties: Dict[str, Any],
-                    split_pattern: str) -> beam.pvalue.PCollection:
+def _QueryToExample(
+    pipeline: beam.Pipeline, exec_properties: Dict[str, Any], split_pattern: str
+) -> beam.pvalue.PCollection:
     database = parse_url(exec_properties[standard_component_specs.INPUT_BASE_KEY])
     query = split_pattern
     if not span_query.is_filled(query):  # No driver ran (e.g. Kubeflow).
-        query = span_query.fill_spans(query, *_window(
-            database, query, exec_properties))
-    return (read_query(pipeline, database, query, exec_properties[KEY_COLUMN_KEY],
-                       int(exec_properties[READ_PARTITIONS_KEY]))
-            | "DropKeys" >> beam.Values())
+        query = span_query.fill_spans(query, *_window(database, query, exec_properties))
+    return (
+        reads.read_query(
+            pipeline,
+            database,
+            query,
+            exec_properties[KEY_COLUMN_KEY],
+            int(exec_properties[READ_PARTITIONS_KEY]),
+        )
+        | "DropKeys" >> beam.Values()
+    )
 
 
 class Executor(StreamingExampleGenExecutor):
@@ -116,22 +81,23 @@ class Driver(example_gen_driver.Driver):
         del pipeline_info, component_info
         database = parse_url(exec_properties[standard_component_specs.INPUT_BASE_KEY])
         input_config = proto_utils.json_to_proto(
-            exec_properties[standard_component_specs.INPUT_CONFIG_KEY],
-            example_gen_pb2.Input())
+            exec_properties[standard_component_specs.INPUT_CONFIG_KEY], example_gen_pb2.Input()
+        )
         key = exec_properties[KEY_COLUMN_KEY]
         fingerprints, windows = [], []
         for split in input_config.splits:
             first, last = _window(database, split.pattern, exec_properties)
             split.pattern = span_query.fill_spans(split.pattern, first, last)
             types = span_query.spec_types(database, split.pattern, key)
-            sums = database.one_row(span_query.fingerprint_query(
-                split.pattern, key, types))
+            sums = database.one_row(span_query.fingerprint_query(split.pattern, key, types))
             windows.append((first, last))
             fingerprints.append(
                 f"split:{split.name},spans:{quarter_name(first)}..{quarter_name(last)},"
-                f"sums:{','.join(map(str, sums))}")
-        exec_properties[standard_component_specs.INPUT_CONFIG_KEY] = (
-            proto_utils.proto_to_json(input_config))
+                f"sums:{','.join(map(str, sums))}"
+            )
+        exec_properties[standard_component_specs.INPUT_CONFIG_KEY] = proto_utils.proto_to_json(
+            input_config
+        )
         exec_properties[utils.SPAN_PROPERTY_NAME] = max(last for _, last in windows)
         exec_properties[utils.VERSION_PROPERTY_NAME] = None
         exec_properties[utils.FINGERPRINT_PROPERTY_NAME] = "\n".join(fingerprints)

@@ -1,5 +1,2 @@
-"""DriftSkewCheck: TFDV drift and skew comparators, which ExampleValidator never runs."""
-
-from components.drift_skew.component import DriftSkewCheck
-
-__all__ = ["DriftSkewCheck"]
+"""DriftSkewCheck: TFDV's drift and skew comparators, which ExampleValidator
+never runs. `outputs.py` (light) names its splits for the gate and the review."""

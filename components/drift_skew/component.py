@@ -18,13 +18,12 @@ class DriftSkewCheckSpec(ComponentSpec):
         executor.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
         executor.SCHEMA_KEY: ChannelParameter(type=standard_artifacts.Schema),
         executor.SERVING_EXAMPLES_KEY: ChannelParameter(
-            type=standard_artifacts.Examples, optional=True),
+            type=standard_artifacts.Examples, optional=True
+        ),
     }
     OUTPUTS = {
-        executor.SPAN_STATISTICS_KEY: ChannelParameter(
-            type=standard_artifacts.ExampleStatistics),
-        executor.ANOMALIES_KEY: ChannelParameter(
-            type=standard_artifacts.ExampleAnomalies),
+        executor.SPAN_STATISTICS_KEY: ChannelParameter(type=standard_artifacts.ExampleStatistics),
+        executor.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies),
     }
 
 
@@ -35,9 +34,18 @@ class DriftSkewCheck(base_beam_component.BaseBeamComponent):
     SPEC_CLASS = DriftSkewCheckSpec
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
 
-    def __init__(self, examples: types.BaseChannel, schema: types.BaseChannel,
-                 serving_examples: Optional[types.BaseChannel] = None):
-        super().__init__(spec=DriftSkewCheckSpec(
-            examples=examples, schema=schema, serving_examples=serving_examples,
-            span_statistics=types.Channel(type=standard_artifacts.ExampleStatistics),
-            anomalies=types.Channel(type=standard_artifacts.ExampleAnomalies)))
+    def __init__(
+        self,
+        examples: types.BaseChannel,
+        schema: types.BaseChannel,
+        serving_examples: Optional[types.BaseChannel] = None,
+    ):
+        super().__init__(
+            spec=DriftSkewCheckSpec(
+                examples=examples,
+                schema=schema,
+                serving_examples=serving_examples,
+                span_statistics=types.Channel(type=standard_artifacts.ExampleStatistics),
+                anomalies=types.Channel(type=standard_artifacts.ExampleAnomalies),
+            )
+        )

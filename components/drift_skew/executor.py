@@ -25,24 +25,27 @@ import numpy as np
 import pyarrow as pa
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
 from tfx import types
-from tfx.components.example_validator import executor as validator_executor
 from tfx.components.util import tfxio_utils
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
 from components import features
-from components.contract import (DRIFT_SPLIT, SERVING_SCHEMA_SPLIT, SERVING_SKEW_CHECK,
-                                 SKEW_SPLIT, SPAN_DRIFT_CHECK)
-from components.spans import quarter_starts
+from components.artifact_files import ANOMALIES_FILE, STATISTICS_FILE
+from components.drift_skew.outputs import (
+    DRIFT_SPLIT,
+    SERVING_SCHEMA_SPLIT,
+    SERVING_SKEW_CHECK,
+    SKEW_SPLIT,
+    SPAN_DRIFT_CHECK,
+)
+from components.rows.spans import quarter_starts
 
 EXAMPLES_KEY = "examples"
 SCHEMA_KEY = "schema"
 SERVING_EXAMPLES_KEY = "serving_examples"
 SPAN_STATISTICS_KEY = "span_statistics"
 ANOMALIES_KEY = "anomalies"
-
-STATISTICS_FILE = "FeatureStats.pb"
 
 # TFDV's slice holding every example.
 ALL_EXAMPLES = "All Examples"
@@ -51,11 +54,11 @@ ALL_EXAMPLES = "All Examples"
 COMPARATOR_TYPES = frozenset(
     anomalies_pb2.AnomalyInfo.Type.Value(name)
     for name in anomalies_pb2.AnomalyInfo.Type.keys()
-    if name.startswith("COMPARATOR_") and name.endswith(("_HIGH", "_NUM_EXAMPLES")))
+    if name.startswith("COMPARATOR_") and name.endswith(("_HIGH", "_NUM_EXAMPLES"))
+)
 
 
-def slice_by_span(record_batch: pa.RecordBatch
-                  ) -> Iterable[Tuple[str, pa.RecordBatch]]:
+def slice_by_span(record_batch: pa.RecordBatch) -> Iterable[Tuple[str, pa.RecordBatch]]:
     """TFDV slice function: the rows of each quarter, keyed 'YYYY-MM-DD'.
 
     Rows without a start time belong to no span; ExampleValidator reports
@@ -75,8 +78,9 @@ def slice_by_span(record_batch: pa.RecordBatch
         yield str(span), record_batch.take(pa.array(rows[spans == span]))
 
 
-def _single(statistics: statistics_pb2.DatasetFeatureStatisticsList,
-            name: str) -> statistics_pb2.DatasetFeatureStatisticsList:
+def _single(
+    statistics: statistics_pb2.DatasetFeatureStatisticsList, name: str
+) -> statistics_pb2.DatasetFeatureStatisticsList:
     [dataset] = [d for d in statistics.datasets if d.name == name]
     return statistics_pb2.DatasetFeatureStatisticsList(datasets=[dataset])
 
@@ -94,8 +98,9 @@ def comparator_findings(anomalies: anomalies_pb2.Anomalies) -> anomalies_pb2.Ano
             kept_info.CopyFrom(info)
             del kept_info.reason[:]
             kept_info.reason.extend(reasons)
-    dataset_reasons = [r for r in anomalies.dataset_anomaly_info.reason
-                       if r.type in COMPARATOR_TYPES]
+    dataset_reasons = [
+        r for r in anomalies.dataset_anomaly_info.reason if r.type in COMPARATOR_TYPES
+    ]
     if dataset_reasons:
         kept.dataset_anomaly_info.CopyFrom(anomalies.dataset_anomaly_info)
         del kept.dataset_anomaly_info.reason[:]
@@ -103,9 +108,9 @@ def comparator_findings(anomalies: anomalies_pb2.Anomalies) -> anomalies_pb2.Ano
     return kept
 
 
-def span_drift(by_span: Dict[str, statistics_pb2.DatasetFeatureStatisticsList],
-               schema: schema_pb2.Schema
-               ) -> Optional[Tuple[str, str, anomalies_pb2.Anomalies]]:
+def span_drift(
+    by_span: Dict[str, statistics_pb2.DatasetFeatureStatisticsList], schema: schema_pb2.Schema
+) -> Optional[Tuple[str, str, anomalies_pb2.Anomalies]]:
     """(previous span, newest span, drift findings); None with under two spans."""
     import tensorflow_data_validation as tfdv
 
@@ -113,22 +118,24 @@ def span_drift(by_span: Dict[str, statistics_pb2.DatasetFeatureStatisticsList],
         return None
     previous, current = sorted(by_span)[-2:]
     anomalies = tfdv.validate_statistics(
-        by_span[current], schema, environment="TRAINING",
-        previous_statistics=by_span[previous])
+        by_span[current], schema, environment="TRAINING", previous_statistics=by_span[previous]
+    )
     return previous, current, comparator_findings(anomalies)
 
 
-def serving_checks(training: statistics_pb2.DatasetFeatureStatisticsList,
-                   serving: statistics_pb2.DatasetFeatureStatisticsList,
-                   schema: schema_pb2.Schema) -> Dict[str, anomalies_pb2.Anomalies]:
+def serving_checks(
+    training: statistics_pb2.DatasetFeatureStatisticsList,
+    serving: statistics_pb2.DatasetFeatureStatisticsList,
+    schema: schema_pb2.Schema,
+) -> Dict[str, anomalies_pb2.Anomalies]:
     """The serving sample against the SERVING schema, and its skew from training."""
     import tensorflow_data_validation as tfdv
 
-    skew = tfdv.validate_statistics(training, schema, environment="TRAINING",
-                                    serving_statistics=serving)
+    skew = tfdv.validate_statistics(
+        training, schema, environment="TRAINING", serving_statistics=serving
+    )
     return {
-        SERVING_SCHEMA_SPLIT: tfdv.validate_statistics(serving, schema,
-                                                       environment="SERVING"),
+        SERVING_SCHEMA_SPLIT: tfdv.validate_statistics(serving, schema, environment="SERVING"),
         SKEW_SPLIT: comparator_findings(skew),
     }
 
@@ -136,8 +143,9 @@ def serving_checks(training: statistics_pb2.DatasetFeatureStatisticsList,
 class Executor(base_beam_executor.BaseBeamExecutor):
     """Writes per-span statistics and the drift/skew anomalies."""
 
-    def _statistics(self, jobs: Dict[str, Tuple[types.Artifact, List, str]]
-                    ) -> Dict[str, statistics_pb2.DatasetFeatureStatisticsList]:
+    def _statistics(
+        self, jobs: Dict[str, Tuple[types.Artifact, List, str]]
+    ) -> Dict[str, statistics_pb2.DatasetFeatureStatisticsList]:
         """Statistics of every split of each job's examples, in one Beam
         pipeline; `jobs` maps a name to (examples, slice functions, output file)."""
         import tensorflow_data_validation as tfdv
@@ -145,78 +153,98 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         with self._make_beam_pipeline() as pipeline:
             for name, (examples, slice_functions, output) in jobs.items():
                 factory = tfxio_utils.get_tfxio_factory_from_artifact(
-                    examples=[examples], telemetry_descriptors=["DriftSkewCheck"])
+                    examples=[examples], telemetry_descriptors=["DriftSkewCheck"]
+                )
                 splits = artifact_utils.decode_split_names(examples.split_names)
                 batches = [
-                    pipeline | f"Read[{name}][{split}]" >> factory(
-                        io_utils.all_files_pattern(artifact_utils.get_split_uri(
-                            [examples], split))).BeamSource()
-                    for split in splits]
-                _ = (batches | f"Flatten[{name}]" >> beam.Flatten()
-                     | f"Statistics[{name}]" >> tfdv.GenerateStatistics(
-                         tfdv.StatsOptions(
-                             experimental_slice_functions=slice_functions or None))
-                     | f"Write[{name}]" >> tfdv.WriteStatisticsToBinaryFile(output))
-        return {name: tfdv.load_stats_binary(output)
-                for name, (_, _, output) in jobs.items()}
+                    pipeline
+                    | f"Read[{name}][{split}]"
+                    >> factory(
+                        io_utils.all_files_pattern(artifact_utils.get_split_uri([examples], split))
+                    ).BeamSource()
+                    for split in splits
+                ]
+                _ = (
+                    batches
+                    | f"Flatten[{name}]" >> beam.Flatten()
+                    | f"Statistics[{name}]"
+                    >> tfdv.GenerateStatistics(
+                        tfdv.StatsOptions(experimental_slice_functions=slice_functions or None)
+                    )
+                    | f"Write[{name}]" >> tfdv.WriteStatisticsToBinaryFile(output)
+                )
+        return {name: tfdv.load_stats_binary(output) for name, (_, _, output) in jobs.items()}
 
-    def Do(self, input_dict: Dict[str, List[types.Artifact]],
-           output_dict: Dict[str, List[types.Artifact]],
-           exec_properties: Dict[str, Any]) -> None:
+    def Do(
+        self,
+        input_dict: Dict[str, List[types.Artifact]],
+        output_dict: Dict[str, List[types.Artifact]],
+        exec_properties: Dict[str, Any],
+    ) -> None:
         examples = artifact_utils.get_single_instance(input_dict[EXAMPLES_KEY])
-        schema = io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(
-            artifact_utils.get_single_uri(input_dict[SCHEMA_KEY])))
+        schema = io_utils.SchemaReader().read(
+            io_utils.get_only_uri_in_dir(artifact_utils.get_single_uri(input_dict[SCHEMA_KEY]))
+        )
         serving = input_dict.get(SERVING_EXAMPLES_KEY) or []
-        span_statistics = artifact_utils.get_single_instance(
-            output_dict[SPAN_STATISTICS_KEY])
-        anomalies_artifact = artifact_utils.get_single_instance(
-            output_dict[ANOMALIES_KEY])
+        span_statistics = artifact_utils.get_single_instance(output_dict[SPAN_STATISTICS_KEY])
+        anomalies_artifact = artifact_utils.get_single_instance(output_dict[ANOMALIES_KEY])
 
-        jobs = {"spans": (examples, [slice_by_span],
-                          os.path.join(span_statistics.uri, "all_slices.pb"))}
+        jobs = {
+            "spans": (examples, [slice_by_span], os.path.join(span_statistics.uri, "all_slices.pb"))
+        }
         if serving:
-            jobs["serving"] = (artifact_utils.get_single_instance(serving), [],
-                               os.path.join(anomalies_artifact.uri,
-                                            "serving_statistics.pb"))
+            jobs["serving"] = (
+                artifact_utils.get_single_instance(serving),
+                [],
+                os.path.join(anomalies_artifact.uri, "serving_statistics.pb"),
+            )
         statistics = self._statistics(jobs)
         sliced = statistics["spans"]
-        by_span = {d.name: _single(sliced, d.name) for d in sliced.datasets
-                   if d.name != ALL_EXAMPLES}
-        span_statistics.split_names = artifact_utils.encode_split_names(sorted(by_span))
-        for span, span_stats in by_span.items():
-            _write(artifact_utils.get_split_uri([span_statistics], span),
-                   STATISTICS_FILE, span_stats)
+        by_span = {
+            d.name: _single(sliced, d.name) for d in sliced.datasets if d.name != ALL_EXAMPLES
+        }
+        _write_splits(span_statistics, STATISTICS_FILE, by_span)
 
         findings: Dict[str, anomalies_pb2.Anomalies] = {}
         drift = span_drift(by_span, schema)
+        anomalies_artifact.set_string_custom_property(
+            SPAN_DRIFT_CHECK, _drift_compared(drift, by_span)
+        )
         if drift:
-            previous, current, findings[DRIFT_SPLIT] = drift
-            compared = (f"span {current} ({_count(by_span[current])} examples) "
-                        f"against span {previous} ({_count(by_span[previous])})")
-        else:
-            compared = f"not checked: {len(by_span)} span(s) in the data"
-        anomalies_artifact.set_string_custom_property(SPAN_DRIFT_CHECK, compared)
-
+            findings[DRIFT_SPLIT] = drift[2]
         if serving:
-            findings.update(serving_checks(_single(sliced, ALL_EXAMPLES),
-                                           statistics["serving"], schema))
-            compared = (f"training against a serving sample of "
-                        f"{_count(statistics['serving'])} requests")
+            findings.update(
+                serving_checks(_single(sliced, ALL_EXAMPLES), statistics["serving"], schema)
+            )
+            compared = (
+                f"training against a serving sample of {_count(statistics['serving'])} requests"
+            )
         else:
             compared = "not checked: no serving sample given"
         anomalies_artifact.set_string_custom_property(SERVING_SKEW_CHECK, compared)
+        _write_splits(anomalies_artifact, ANOMALIES_FILE, findings)
 
-        anomalies_artifact.split_names = artifact_utils.encode_split_names(
-            sorted(findings))
-        for split, anomalies in findings.items():
-            _write(artifact_utils.get_split_uri([anomalies_artifact], split),
-                   validator_executor.DEFAULT_FILE_NAME, anomalies)
+
+def _drift_compared(drift, by_span) -> str:
+    """What the span drift check compared, as the gate records it."""
+    if not drift:
+        return f"not checked: {len(by_span)} span(s) in the data"
+    previous, current, _ = drift
+    return (
+        f"span {current} ({_count(by_span[current])} examples) "
+        f"against span {previous} ({_count(by_span[previous])})"
+    )
+
+
+def _write_splits(artifact: types.Artifact, file_name: str, messages: Dict[str, Any]) -> None:
+    """One message per split folder of a multi-split artifact, as TFX lays them out."""
+    artifact.split_names = artifact_utils.encode_split_names(sorted(messages))
+    for split, message in messages.items():
+        io_utils.write_bytes_file(
+            os.path.join(artifact_utils.get_split_uri([artifact], split), file_name),
+            message.SerializeToString(),
+        )
 
 
 def _count(statistics: statistics_pb2.DatasetFeatureStatisticsList) -> int:
     return statistics.datasets[0].num_examples
-
-
-def _write(directory: str, name: str, message) -> None:
-    io_utils.write_bytes_file(os.path.join(directory, name),
-                              message.SerializeToString())

@@ -43,10 +43,13 @@ class LatestBlessedModel(base_component.BaseComponent):
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
     def __init__(self, candidate: types.BaseChannel, push_directory: str):
-        super().__init__(spec=LatestBlessedModelSpec(
-            candidate=candidate,
-            push_directory=push_directory,
-            baseline=types.Channel(type=standard_artifacts.Model)))
+        super().__init__(
+            spec=LatestBlessedModelSpec(
+                candidate=candidate,
+                push_directory=push_directory,
+                baseline=types.Channel(type=standard_artifacts.Model),
+            )
+        )
 
 
 class Evaluator(evaluator_component.Evaluator):

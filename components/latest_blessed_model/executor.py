@@ -13,8 +13,12 @@ from tfx.dsl.io import fileio
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, path_utils
 
-from components.atomic_pusher.layout import (PUSHED_DESTINATION, PUSHED_VERSION,
-                                             SAVED_MODEL_FILE, versions_newest_first)
+from components.atomic_pusher.layout import (
+    PUSHED_DESTINATION,
+    PUSHED_VERSION,
+    SAVED_MODEL_FILE,
+    versions_newest_first,
+)
 
 PUSH_DIRECTORY_KEY = "push_directory"
 CANDIDATE_KEY = "candidate"
@@ -37,18 +41,25 @@ def newest_pushed_version(push_directory: str) -> Optional[str]:
 
 
 class Executor(base_executor.BaseExecutor):
-    def Do(self, input_dict: Dict[str, List[types.Artifact]],
-           output_dict: Dict[str, List[types.Artifact]],
-           exec_properties: Dict[str, Any]) -> None:
+    def Do(
+        self,
+        input_dict: Dict[str, List[types.Artifact]],
+        output_dict: Dict[str, List[types.Artifact]],
+        exec_properties: Dict[str, Any],
+    ) -> None:
         push_directory = exec_properties[PUSH_DIRECTORY_KEY]
         baseline = artifact_utils.get_single_instance(output_dict[BASELINE_KEY])
         version = newest_pushed_version(push_directory)
         if version is None:
-            logging.info("No model pushed to %s yet: the candidate is judged on "
-                         "its thresholds alone.", push_directory)
+            logging.info(
+                "No model pushed to %s yet: the candidate is judged on its thresholds alone.",
+                push_directory,
+            )
             baseline.set_int_custom_property(NO_MODEL_PUSHED, 1)
-            io_utils.write_string_file(os.path.join(baseline.uri, NO_MODEL_PUSHED_FILE),
-                                       f"No model was pushed to {push_directory}.\n")
+            io_utils.write_string_file(
+                os.path.join(baseline.uri, NO_MODEL_PUSHED_FILE),
+                f"No model was pushed to {push_directory}.\n",
+            )
             return
         source = os.path.join(push_directory, version)
         # A copy, so the baseline outlives a version pruned from serving and
@@ -60,9 +71,12 @@ class Executor(base_executor.BaseExecutor):
 
 
 class EvaluatorExecutor(evaluator_executor.Executor):
-    def Do(self, input_dict: Dict[str, List[types.Artifact]],
-           output_dict: Dict[str, List[types.Artifact]],
-           exec_properties: Dict[str, Any]) -> None:
+    def Do(
+        self,
+        input_dict: Dict[str, List[types.Artifact]],
+        output_dict: Dict[str, List[types.Artifact]],
+        exec_properties: Dict[str, Any],
+    ) -> None:
         key = standard_component_specs.BASELINE_MODEL_KEY
         baselines = input_dict.get(key, [])
         if len(baselines) == 1 and baselines[0].get_int_custom_property(NO_MODEL_PUSHED):

@@ -1,0 +1,10 @@
+"""What DriftSkewCheck's anomalies artifact holds, for those who read it (the
+gate, the review). Light: no TFX here."""
+
+# Splits of the anomalies artifact.
+DRIFT_SPLIT = "span_drift"
+SERVING_SCHEMA_SPLIT = "serving_sample"
+SKEW_SPLIT = "serving_skew"
+# Properties of that artifact saying what was compared, which the gate records.
+SPAN_DRIFT_CHECK = "span_drift"
+SERVING_SKEW_CHECK = "serving_skew"

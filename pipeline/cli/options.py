@@ -1,0 +1,163 @@
+"""Argument types and the options several commands share. An option group that
+sets PipelineConfig fields also maps the parsed arguments to them, so the
+commands restate neither."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, Callable, Dict
+
+from pipeline import config as config_module
+from pipeline.cli.exits import UsageError
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
+    return value
+
+
+def port(text: str) -> int:
+    value = positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"not a TCP port: {value}")
+    return value
+
+
+def fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {value}")
+    return value
+
+
+def accepted_anomaly(text: str):
+    from components.anomaly_gate.accepted import parse_accepted
+
+    try:
+        return parse_accepted(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def require_directory(path: Path, what: str) -> None:
+    if not path.is_dir():
+        raise UsageError(f"{what} {path} is not a directory")
+
+
+def add_data_gate_options(parser: argparse.ArgumentParser) -> None:
+    """How much bad input a run tolerates: the same for local and Kubeflow runs."""
+    parser.add_argument(
+        "--accept-anomaly",
+        action="append",
+        default=[],
+        metavar="FEATURE:TYPE",
+        type=accepted_anomaly,
+        help="let one reviewed anomaly pass the gate, as the gate's message "
+        "names it (e.g. company:COMPARATOR_L_INFTY_HIGH); repeatable; "
+        "recorded in ML Metadata",
+    )
+    parser.add_argument(
+        "--max-quarantined",
+        type=fraction,
+        default=0.0,
+        metavar="FRACTION",
+        help="share of unparsable CSV rows (wrong field count, not UTF-8, a cell "
+        "not of its column's type) to set aside in a quarantine artifact "
+        "instead of failing, e.g. 0.001; default 0: fail on the first one",
+    )
+
+
+def data_gate_fields(args: argparse.Namespace) -> Dict[str, Any]:
+    return {
+        "accepted_anomalies": tuple(args.accept_anomaly),
+        "max_quarantined_fraction": args.max_quarantined,
+    }
+
+
+def add_train_steps(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument(
+        "--train-steps",
+        type=positive_int,
+        default=config_module.PipelineConfig.train_steps,
+        help=help_text,
+    )
+
+
+def train_steps_fields(args: argparse.Namespace) -> Dict[str, Any]:
+    return {"train_steps": args.train_steps}
+
+
+def add_serving_sample(
+    parser: argparse.ArgumentParser,
+    help_text: str,
+    *,
+    metavar: str,
+    value_type: Callable[[str], Any] = str,
+) -> None:
+    """Serving requests to check for skew; none given, the run skips the check."""
+    parser.add_argument(
+        "--serving-sample", type=value_type, default=None, metavar=metavar, help=help_text
+    )
+
+
+def serving_sample_fields(args: argparse.Namespace) -> Dict[str, Any]:
+    return {"serving_data_root": args.serving_sample}
+
+
+def add_local_data_root(parser: argparse._ActionsContainer, help_text: str) -> None:
+    """The trips CSVs on this machine (Kubeflow runs name theirs by URI)."""
+    parser.add_argument(
+        "--data-root", type=Path, default=Path(config_module.DEFAULT_DATA_ROOT), help=help_text
+    )
+
+
+def add_beam_arg(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--beam-arg", action="append", default=[], metavar="ARG", help=help_text)
+
+
+def add_pipeline_name(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument(
+        "--pipeline-name", default=config_module.PipelineConfig.pipeline_name, help=help_text
+    )
+
+
+def add_output_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path(config_module.DEFAULT_OUTPUT_DIR),
+        help="where pipeline artifacts, ML Metadata, logs and the serving "
+        "directory live (default: %(default)s)",
+    )
+
+
+def add_run_selection(parser: argparse.ArgumentParser) -> None:
+    """Which finished run a reading command looks at."""
+    add_output_dir(parser)
+    add_pipeline_name(parser, "pipeline name in ML Metadata (default: %(default)s)")
+
+
+def selected_run(args: argparse.Namespace) -> config_module.PipelineConfig:
+    """The config of the run add_run_selection's options name, for its paths."""
+    return config_module.PipelineConfig(
+        output_dir=args.output_dir, pipeline_name=args.pipeline_name
+    )

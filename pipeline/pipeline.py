@@ -1,0 +1,227 @@
+"""`create_pipeline(config, runner)`: the one wiring of the taxi pipeline's components.
+
+    ExampleGen (CSVs, typed by the feature spec, unparsable rows quarantined;
+                or a span query on SQLite/PostgreSQL)
+               -> StatisticsGen -> SchemaGen (inferred, kept for review)
+    CuratedSchemaImporter (schema/, content-keyed ImportSchemaGen)
+                                -> ExampleValidator (vs the curated schema)
+    [ServingExampleGen] -> DriftSkewCheck (newest span vs the one before,
+                                training vs the serving sample)
+                                -> AnomalyGate -> Transform -> Trainer
+                                -> LatestBlessedModel (newest pushed)
+                                -> Evaluator (vs that baseline) -> Pusher
+
+Every runner compiles this same pipeline; what only a runner knows comes in
+`RunnerInputs` (`pipeline/runners/`). Functions that run inside components
+are referenced by import path, so no user-module wheel is built. Importing
+this module loads TFX; the CLI imports it only when it runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, List, Optional, Union
+
+# Direct imports, not `tfx.v1`: that also loads the Google Cloud AI Platform
+# extension (5 s of a 15k-row run) which no local or Kubeflow run uses.
+from tfx.components import ExampleValidator, Pusher, SchemaGen, StatisticsGen, Trainer, Transform
+from tfx.dsl.components.base import executor_spec
+from tfx.orchestration.data_types import RuntimeParameter
+from tfx.orchestration.pipeline import Pipeline
+from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
+
+from components.anomaly_gate.component import AnomalyGate
+from components.atomic_pusher import executor as atomic_pusher
+from components.csv_ingest.component import QuarantiningCsvExampleGen
+from components.curated_schema.component import CuratedSchemaImporter
+from components.db_ingest.component import DatabaseExampleGen
+from components.drift_skew.component import DriftSkewCheck
+from components.latest_blessed_model.component import Evaluator, LatestBlessedModel
+from components.rows import layout
+from pipeline import node_ids
+from pipeline.config import PipelineConfig
+from pipeline.evaluation import eval_config
+from pipeline.fingerprint import code_fingerprint
+
+PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
+RUN_FN = "components.trainer.run_fn.run_fn"
+
+
+@dataclasses.dataclass(frozen=True)
+class RunnerInputs:
+    """What the runner decides, not the config: values a run may override
+    (Kubeflow passes RuntimeParameters), the curated schema's content hash
+    (read where the schema file is), and ML Metadata (None: the cluster's)."""
+
+    data_root: Union[str, RuntimeParameter]
+    train_args: Union[trainer_pb2.TrainArgs, RuntimeParameter]
+    schema_sha256: str
+    metadata_connection: Optional[Any] = None
+
+
+def train_args(config: PipelineConfig) -> trainer_pb2.TrainArgs:
+    return trainer_pb2.TrainArgs(num_steps=config.train_steps)
+
+
+def _output_config(config: PipelineConfig) -> example_gen_pb2.Output:
+    """Hash split into train and eval, the same for both sources."""
+    return example_gen_pb2.Output(
+        split_config=example_gen_pb2.SplitConfig(
+            splits=[
+                example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=config.train_buckets),
+                example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=config.eval_buckets),
+            ]
+        )
+    )
+
+
+def _example_gen(config: PipelineConfig, data_root):
+    """The CSV source, or the database source when the config names one."""
+    if config.database is not None:
+        source = config.database
+        return DatabaseExampleGen(
+            database_url=source.url,
+            query=source.query,
+            output_config=_output_config(config),
+            key_column=source.key_column,
+            read_partitions=source.read_partitions,
+            num_spans=source.num_spans,
+        ).with_id(node_ids.DATABASE_EXAMPLE_GEN)
+    input_config = example_gen_pb2.Input(
+        splits=[example_gen_pb2.Input.Split(name="all", pattern=config.input_pattern)]
+    )
+    return QuarantiningCsvExampleGen(
+        input_base=data_root,
+        input_config=input_config,
+        output_config=_output_config(config),
+        max_quarantined_fraction=config.max_quarantined_fraction,
+    ).with_id(node_ids.CSV_EXAMPLE_GEN)
+
+
+def _serving_example_gen(config: PipelineConfig):
+    """The serving sample as one split, 'serving'."""
+    return QuarantiningCsvExampleGen(
+        input_base=config.serving_data_root,
+        input_config=example_gen_pb2.Input(
+            splits=[example_gen_pb2.Input.Split(name="serving", pattern=layout.SERVING_PATTERN)]
+        ),
+        # No output splits: the input split is kept as it is.
+        output_config=example_gen_pb2.Output(),
+        max_quarantined_fraction=config.max_quarantined_fraction,
+    ).with_id(node_ids.SERVING_EXAMPLE_GEN)
+
+
+@dataclasses.dataclass(frozen=True)
+class _ValidatedData:
+    """What training reads once the data passed the gate."""
+
+    examples: Any
+    schema: Any
+    gate: AnomalyGate
+    components: List
+
+
+def _validated_data(config: PipelineConfig, runner: RunnerInputs) -> _ValidatedData:
+    """Ingestion, statistics, schemas and every check, up to the gate."""
+    example_gen = _example_gen(config, runner.data_root)
+    examples = example_gen.outputs["examples"]
+    statistics_gen = StatisticsGen(examples=examples).with_id(node_ids.STATISTICS_GEN)
+    statistics = statistics_gen.outputs["statistics"]
+    inferred_schema = SchemaGen(statistics=statistics).with_id(node_ids.SCHEMA_GEN)
+    curated_schema = CuratedSchemaImporter(
+        schema_file=config.schema_path, schema_sha256=runner.schema_sha256
+    ).with_id(node_ids.CURATED_SCHEMA)
+    schema = curated_schema.outputs["schema"]
+    example_validator = ExampleValidator(statistics=statistics, schema=schema).with_id(
+        node_ids.EXAMPLE_VALIDATOR
+    )
+    serving = [_serving_example_gen(config)] if config.serving_data_root else []
+    drift_skew_check = DriftSkewCheck(
+        examples=examples,
+        schema=schema,
+        serving_examples=serving[0].outputs["examples"] if serving else None,
+    ).with_id(node_ids.DRIFT_SKEW_CHECK)
+    gate = AnomalyGate(
+        statistics=statistics,
+        anomalies=example_validator.outputs["anomalies"],
+        drift_anomalies=drift_skew_check.outputs["anomalies"],
+        accepted=config.accepted_anomalies,
+    ).with_id(node_ids.ANOMALY_GATE)
+    components = [
+        example_gen,
+        statistics_gen,
+        inferred_schema,
+        curated_schema,
+        example_validator,
+        *serving,
+        drift_skew_check,
+        gate,
+    ]
+    return _ValidatedData(examples, schema, gate, components)
+
+
+def _trained_and_pushed(config: PipelineConfig, runner: RunnerInputs, data: _ValidatedData) -> List:
+    """Transform, Trainer, the baseline, Evaluator and Pusher, after the gate."""
+    # Part of Transform's and Trainer's cache keys: new code, new outputs.
+    code = {"code_fingerprint": code_fingerprint()}
+    transform = Transform(
+        examples=data.examples,
+        schema=data.schema,
+        preprocessing_fn=PREPROCESSING_FN,
+        custom_config=code,
+        # StatisticsGen already describes the raw data; Transform's own
+        # pre/post statistics would add two full Beam passes.
+        disable_statistics=True,
+        # The Trainer applies the transform graph to the batches it reads
+        # (a fraction of the data at 1M rows); writing every transformed
+        # example first costs a full pass and as much disk as ExampleGen.
+        materialize=False,
+        # TFT's analyzer cache saves work per input span it has seen, but
+        # every changed input here is a new ExampleGen artifact over all
+        # quarters, so it never hits; writing it costs time in every run.
+        disable_analyzer_cache=True,
+    ).with_id(node_ids.TRANSFORM)
+    transform.add_upstream_node(data.gate)
+    trainer = Trainer(
+        run_fn=RUN_FN,
+        examples=data.examples,
+        transform_graph=transform.outputs["transform_graph"],
+        # Exported with the model, which serving checks requests against.
+        schema=data.schema,
+        train_args=runner.train_args,
+        eval_args=trainer_pb2.EvalArgs(num_steps=config.eval_steps),
+        custom_config={**config.hyperparameters.to_custom_config(), **code},
+    ).with_id(node_ids.TRAINER)
+    # Not TFX's Resolver: open-source KFP cannot run one (see the component).
+    latest_blessed_model = LatestBlessedModel(
+        candidate=trainer.outputs["model"], push_directory=config.serving_dir
+    ).with_id(node_ids.LATEST_BLESSED_MODEL)
+    evaluator = Evaluator(
+        examples=data.examples,
+        model=trainer.outputs["model"],
+        baseline_model=latest_blessed_model.outputs["baseline"],
+        example_splits=["eval"],
+        eval_config=eval_config(config),
+    ).with_id(node_ids.EVALUATOR)
+    pusher = Pusher(
+        model=trainer.outputs["model"],
+        model_blessing=evaluator.outputs["blessing"],
+        custom_executor_spec=executor_spec.ExecutorClassSpec(atomic_pusher.Executor),
+        push_destination=pusher_pb2.PushDestination(
+            filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=config.serving_dir)
+        ),
+    ).with_id(node_ids.PUSHER)
+    return [transform, trainer, latest_blessed_model, evaluator, pusher]
+
+
+def create_pipeline(config: PipelineConfig, runner: RunnerInputs) -> Pipeline:
+    """The pipeline for LocalDagRunner, or for KubeflowV2DagRunner to compile."""
+    data = _validated_data(config, runner)
+    return Pipeline(
+        pipeline_name=config.pipeline_name,
+        pipeline_root=config.pipeline_root,
+        components=data.components + _trained_and_pushed(config, runner, data),
+        enable_cache=config.enable_cache,
+        metadata_connection_config=runner.metadata_connection,
+        beam_pipeline_args=list(config.beam_args),
+    )

@@ -1,0 +1,3 @@
+"""Reviewing a run's data: the offline statistics report (HTML with its CSS
+and JavaScript as files), TFDV's Facets page, and the curated schema's
+diff and update. The CLI imports it."""

@@ -1,0 +1,172 @@
+"""The benchmark harness: dataset generation, measurement, the targets'
+arithmetic, and a --quick smoke run of all four systems (no timing asserted)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import datasets, measure, results
+from bench.run import Run
+
+
+def _rows(path: Path):
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_sizes_parse_and_bad_ones_are_named():
+    assert datasets.rows_for("1m") == 1_000_000
+    assert datasets.rows_for("250k") == 250_000
+    assert datasets.rows_for("15k") == 15_002  # The bundled data itself.
+    assert datasets.rows_for("2500") == 2500
+    for bad in ("lots", "10", "1x"):
+        with pytest.raises(ValueError, match=repr(bad)):
+            datasets.rows_for(bad)
+
+
+def test_generated_dataset_resamples_with_jitter_in_the_layout(tmp_path):
+    dataset = datasets.prepare("3k", tmp_path)
+    files = sorted(dataset.trips.glob("*/trips.csv"))
+    rows = [row for path in files for row in _rows(path)]
+    assert len(rows) == 3000
+    # One folder per quarter, every row in the quarter of its start time.
+    from components.rows.spans import quarter_start
+
+    for path in files:
+        assert {quarter_start(int(r["trip_start_timestamp"])) for r in _rows(path)} == {
+            path.parent.name
+        }
+    # TFX's example gets the same files in one folder.
+    assert sorted(p.name for p in dataset.flat.iterdir()) == [f"{p.parent.name}.csv" for p in files]
+    # Floats are jittered.
+    source = _rows(Path(datasets.DEFAULT_DATA_ROOT) / "2013-01-01" / "trips.csv")
+    assert not {r["fare"] for r in rows} <= {r["fare"] for r in source}
+    assert all(float(r["fare"]) >= 0 for r in rows if r["fare"])
+
+
+def test_jitter_keeps_empty_cells_and_zeros():
+    import numpy as np
+
+    values = np.array([np.nan, 0.0, 5.0, 0.001])
+    rng = np.random.default_rng(0)
+    jittered = datasets.jitter(values, 1.0, non_negative=True, rng=rng)
+    assert np.isnan(jittered[0]) and jittered[1] == 0.0
+    assert jittered[2] != 5.0 and jittered[3] >= 0.0
+    signed = datasets.jitter(np.array([41.9, 0.0]), 0.01, non_negative=False, rng=rng)
+    assert abs(signed[0] - 41.9) < 0.1 and signed[1] != 0.0
+
+
+def test_generation_is_reproducible_and_reused(tmp_path):
+    first = datasets.prepare("1k", tmp_path / "a")
+    second = datasets.prepare("1k", tmp_path / "b")
+    read = lambda d: sorted(p.read_bytes() for p in d.trips.glob("*/trips.csv"))  # noqa: E731
+    assert read(first) == read(second)
+    marker = next(first.trips.glob("*/trips.csv"))
+    mtime = marker.stat().st_mtime_ns
+    datasets.prepare("1k", tmp_path / "a")
+    assert marker.stat().st_mtime_ns == mtime  # Same manifest: not regenerated.
+
+
+def test_measure_sees_child_processes_memory_and_exit_code(tmp_path):
+    # A child that spawns a grandchild holding 300 MB.
+    script = (
+        "import subprocess, sys; subprocess.run([sys.executable, '-c', "
+        '"b = bytearray(300 * 2**20); import time; time.sleep(1)"]); sys.exit(3)'
+    )
+    measured = measure.run([sys.executable, "-c", script], tmp_path / "log")
+    assert measured.exit_code == 3
+    assert measured.peak_rss_bytes >= 300 * 2**20
+    assert measured.wall_seconds >= 1
+    first, last = measured.samples[0][0], measured.samples[-1][0]
+    assert measured.peak_between(first, last) == measured.peak_rss_bytes
+    assert measured.peak_between(last + 1, last + 2) == 0
+
+
+def _run(size, system, repeat, wall, mode="cold", rss=2**30, auc=None, accuracy=None):
+    metrics = {k: v for k, v in (("auc", auc), ("binary_accuracy", accuracy)) if v}
+    return Run(
+        size=size,
+        rows=datasets.rows_for(size),
+        system=system,
+        repeat=repeat,
+        mode=mode,
+        wall_seconds=wall,
+        peak_rss_bytes=rss,
+        exit_code=0,
+        log="",
+        metrics=metrics,
+    )
+
+
+def test_targets_pair_runs_by_repeat_and_say_met_missed_or_not_measured():
+    runs = [
+        _run("15k", "pipeline", 1, 40, auc=0.95),
+        _run("15k", "tfx_example", 1, 100, accuracy=0.79),
+        _run("15k", "pipeline", 2, 60, auc=0.94),
+        _run("15k", "tfx_example", 2, 100, accuracy=0.79),
+        _run("15k", "pipeline", 1, 8, mode="cached"),
+        _run("15k", "pipeline", 2, 30, mode="cached"),
+        _run("15k", "pipeline", 1, 20, mode="rerun"),
+        _run("1m", "pipeline", 1, 90, rss=2 * 2**30, auc=0.92),
+        _run("1m", "tfx_example", 1, 300),
+        _run("5m", "pipeline", 1, 400, rss=int(3.2 * 2**30)),
+    ]
+    found = {t.name: t for t in results.targets(runs, [0.3, 0.4, 0.5])}
+    at_15k = found["cold wall time vs TFX's example at 15k"]
+    assert at_15k.value == pytest.approx(0.5) and at_15k.verdict == "met"
+    # Fast enough at 1M, but the AUC is below 0.93.
+    assert found["cold wall time vs TFX's example at 1m"].verdict == "missed"
+    rss = found["peak RSS at 5m vs 1m rows"]
+    assert rss.value == pytest.approx(1.6) and rss.verdict == "missed"
+    cached = found["fully cached re-run vs cold run at 15k"]
+    assert cached.value == pytest.approx((8 / 40 + 30 / 60) / 2) and cached.verdict == "missed"
+    assert not any("cached re-run" in name and "1m" in name for name in found)
+    assert found["python -m pipeline --help"].verdict == "met"
+
+
+@pytest.mark.slow
+def test_quick_benchmark_runs_every_system_and_writes_the_results(tmp_path):
+    from bench.__main__ import main
+
+    exit_code = main(
+        [
+            "--quick",
+            "--results",
+            str(tmp_path / "results"),
+            "--work-dir",
+            str(tmp_path / "work"),
+            "--data-dir",
+            str(tmp_path / "data"),
+        ]
+    )
+    document = json.loads((tmp_path / "results" / "results.json").read_text())
+    failed = [r["log"] for r in document["runs"] if r["exit_code"] != 0]
+    assert exit_code == 0, f"failed runs, see {failed}"
+    measured = {(r["system"], r["mode"]) for r in document["runs"]}
+    assert measured == {
+        (system, mode)
+        for system in ("pipeline", "tfx_example")
+        for mode in ("cold", "rerun", "cached")
+    } | {("tfdv", "cold"), ("polars", "cold")}
+    by_key = {(r["system"], r["mode"]): r for r in document["runs"]}
+    ours, theirs = by_key["pipeline", "cold"], by_key["tfx_example", "cold"]
+    assert ours["metrics"]["auc"] > 0.5 and theirs["metrics"]["binary_accuracy"] > 0.5
+    assert {"CsvExampleGen", "Transform", "Trainer", "Evaluator"} <= set(ours["component_seconds"])
+    assert {"CsvExampleGen", "Transform", "Trainer", "Evaluator"} <= set(
+        theirs["component_seconds"]
+    )
+    assert ours["component_peak_rss_bytes"]["Trainer"] > 0
+    assert by_key["pipeline", "cached"]["component_seconds"]["Evaluator"] < 1
+    for run in document["runs"]:
+        assert run["wall_seconds"] > 0 and run["peak_rss_bytes"] > 0
+        assert run["rows"] == 15_002
+    verdicts = {t["name"]: t["met"] for t in document["targets"]}
+    assert "cold wall time vs TFX's example at 15k" in verdicts
+    markdown = (tmp_path / "results" / "results.md").read_text()
+    assert "| target |" in markdown and "TFX taxi example" in markdown
+    assert (tmp_path / "results" / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

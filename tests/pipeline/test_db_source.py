@@ -1,0 +1,257 @@
+"""DatabaseExampleGen on real databases: SQLite and a PostgreSQL server the
+tests start. The same rows give the same statistics as the CSV source;
+caching follows the database's contents; failures write nothing."""
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from google.protobuf import json_format
+
+from components.artifact_files import STATISTICS_FILE, split_dir
+from components.database import span_query
+from components.database.connection import DatabaseError, parse_url
+from components.rows import layout
+from pipeline.loading.load_db import load
+from tests.support.executors import database_example_gen_properties
+from tests.support.runs import SLICE_QUARTERS, latest_outputs, slice_of_data
+
+pytestmark = pytest.mark.slow
+
+SOURCES = ("CsvExampleGen", "SqliteExampleGen", "PostgresExampleGen")
+
+
+def _ingestion_pipeline(tmp: Path, data_root: Path, sqlite_url: str, postgres_url: str):
+    """The three sources side by side, each with its StatisticsGen."""
+    from tfx import v1 as tfx
+
+    from pipeline import pipeline as assembly
+    from pipeline.config import DatabaseSource, PipelineConfig
+
+    config = PipelineConfig(
+        data_root=data_root, output_dir=tmp / "out", beam_args=("--direct_running_mode=in_memory",)
+    )
+    components = []
+    for name, database in zip(SOURCES, (None, sqlite_url, postgres_url)):
+        source = DatabaseSource(url=database) if database else None
+        example_gen = assembly._example_gen(  # noqa: SLF001 (the pipeline's own)
+            PipelineConfig(data_root=data_root, database=source), str(data_root)
+        ).with_id(name)
+        statistics = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"]).with_id(
+            f"{name}Statistics"
+        )
+        components += [example_gen, statistics]
+    return config, tfx.dsl.Pipeline(
+        pipeline_name=config.pipeline_name,
+        pipeline_root=config.pipeline_root,
+        components=components,
+        enable_cache=True,
+        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
+            config.metadata_path
+        ),
+        beam_pipeline_args=list(config.beam_args),
+    )
+
+
+def _run(pipeline):
+    from tfx import v1 as tfx
+
+    tfx.orchestration.LocalDagRunner().run(pipeline)
+
+
+def _statistics(outputs, name: str, split: str):
+    import tensorflow_data_validation as tfdv
+
+    [statistics] = outputs[f"{name}Statistics"]["outputs"]["statistics"]
+    stats = tfdv.load_stats_binary(
+        str(Path(statistics["uri"]) / split_dir(split) / STATISTICS_FILE)
+    )
+    features = sorted(stats.datasets[0].features, key=lambda f: f.path.step[0])
+    return stats.datasets[0].num_examples, [json_format.MessageToDict(f) for f in features]
+
+
+def _same(ours, theirs, where="") -> None:
+    """Equal, but for floating-point sums taken in another row order."""
+    if isinstance(ours, dict):
+        assert sorted(ours) == sorted(theirs), where
+        for key in ours:
+            _same(ours[key], theirs[key], f"{where}.{key}")
+    elif isinstance(ours, list):
+        assert len(ours) == len(theirs), where
+        for index, (a, b) in enumerate(zip(ours, theirs)):
+            _same(a, b, f"{where}[{index}]")
+    elif isinstance(ours, float):
+        assert ours == pytest.approx(theirs, rel=1e-9), where
+    else:
+        assert ours == theirs, where
+
+
+@dataclasses.dataclass
+class Ingested:
+    """Two runs of the three sources: ML Metadata's outputs after each."""
+
+    config: object
+    pipeline: object
+    first: dict
+    second: dict
+    postgres_url: str
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory, postgres):
+    tmp = tmp_path_factory.mktemp("db_source")
+    data_root = slice_of_data(tmp / "trips")
+    sqlite_url = f"sqlite:///{tmp}/trips.sqlite"
+    postgres_url = postgres.new_database("db_source")
+    for url in (sqlite_url, postgres_url):
+        load(parse_url(url), data_root, layout.ALL_QUARTERS_PATTERN)
+    config, pipeline = _ingestion_pipeline(tmp, data_root, sqlite_url, postgres_url)
+    _run(pipeline)
+    first = latest_outputs(config)
+    _run(pipeline)
+    second = latest_outputs(config)
+    return Ingested(config, pipeline, first, second, postgres_url)
+
+
+def test_database_and_csv_sources_give_equal_statistics(ingested):
+    outputs = ingested.first
+    for split in ("train", "eval"):
+        csv_count, csv_features = _statistics(outputs, "CsvExampleGen", split)
+        assert csv_count > 0
+        for name in SOURCES[1:]:
+            count, features = _statistics(outputs, name, split)
+            assert count == csv_count, (name, split)
+            _same(features, csv_features, f"{name}/{split}")
+
+
+def test_database_examples_carry_the_newest_span_and_a_fingerprint(ingested):
+    outputs = ingested.first
+    from components.rows.spans import quarter_name
+
+    newest = max(SLICE_QUARTERS)
+    for name in SOURCES[1:]:
+        [examples] = outputs[name]["outputs"]["examples"]
+        assert quarter_name(examples["properties"]["span"]) == newest
+        assert (
+            f"spans:{min(SLICE_QUARTERS)}..{newest}"
+            in (examples["properties"]["input_fingerprint"])
+        )
+
+
+def test_an_unchanged_database_is_taken_from_cache(ingested):
+    first, second = ingested.first, ingested.second
+    for name in SOURCES:
+        assert second[name]["state"] == "CACHED", name
+        assert (
+            second[name]["outputs"]["examples"][0]["id"]
+            == first[name]["outputs"]["examples"][0]["id"]
+        )
+
+
+def test_a_new_quarter_of_rows_is_ingested_on_the_next_run(ingested):
+    config, pipeline, second = ingested.config, ingested.pipeline, ingested.second
+    database = parse_url(ingested.postgres_url)
+    connection = database.connect()
+    # A copy of one trip, moved into the next quarter (2014-10-01).
+    database.execute(
+        connection,
+        (
+            "INSERT INTO trips SELECT trip_id + 1000000, "
+            + ", ".join(
+                f'"{c}"' if c != "trip_start_timestamp" else "trip_start_timestamp + 7948800"
+                for c in _columns(database)
+            )
+            + " FROM trips WHERE trip_id = (SELECT MAX(trip_id) FROM trips)"
+        ),
+    )
+    connection.commit()
+    connection.close()
+    _run(pipeline)
+    third = latest_outputs(config)
+    assert third["SqliteExampleGen"]["state"] == "CACHED"
+    assert third["PostgresExampleGen"]["state"] == "COMPLETE"
+    [examples] = third["PostgresExampleGen"]["outputs"]["examples"]
+    from components.rows.spans import quarter_name
+
+    assert quarter_name(examples["properties"]["span"]) == "2014-10-01"
+    count, _ = _statistics(third, "PostgresExampleGen", "train")
+    old, _ = _statistics(second, "PostgresExampleGen", "train")
+    evals = [_statistics(o, "PostgresExampleGen", "eval")[0] for o in (second, third)]
+    assert count + evals[1] == old + evals[0] + 1
+
+
+def _columns(database):
+    columns, rows = database.rows("SELECT * FROM trips WHERE 1 = 0")
+    list(rows)
+    return [c for c in columns if c != span_query.KEY_COLUMN]
+
+
+def test_no_password_in_the_spec_metadata_or_logs(ingested):
+    from tests.support.postgres_server import PASSWORD
+
+    config = ingested.config
+    root = Path(config.output_dir)
+    for path in root.rglob("*"):
+        if path.is_file():
+            assert PASSWORD.encode() not in path.read_bytes(), path
+
+
+def _postgres_failures(url: str):
+    from pipeline.serving.ports import free_port
+
+    query = span_query.DEFAULT_QUERY
+    return {
+        "unreachable": (
+            f"postgresql://taxi@127.0.0.1:{free_port()}/taxi",
+            query,
+            {},
+            "Connection refused",
+        ),
+        "wrong credentials": (
+            url,
+            query,
+            {"PGPASSWORD": "not-it"},
+            'password authentication failed for user "taxi" (the password comes from PGPASSWORD',
+        ),
+        "missing table": (
+            url,
+            query.replace("FROM trips", "FROM nothere"),
+            {},
+            'relation "nothere" does not exist',
+        ),
+        "failing query": (url, query + " AND fare / 0 > 1", {}, "division by zero"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case", ["unreachable", "wrong credentials", "missing table", "failing query"]
+)
+def test_database_failures_are_named_before_anything_is_written(
+    ingested, tmp_path, monkeypatch, capsys, case
+):
+    """Through the CLI's check, and through the executor itself (the
+    database may change between the two)."""
+    from tfx.types import standard_artifacts
+
+    from components.db_ingest import executor
+    from pipeline.cli import exits
+    from pipeline.cli.main import main
+
+    url, query, env, message = _postgres_failures(ingested.postgres_url)[case]
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code = main(
+        ["run", "--database", url, "--db-query", query, "--output-dir", str(tmp_path / "out")]
+    )
+    assert code == exits.EXIT_USAGE
+    error = capsys.readouterr().err
+    assert message in error and url in error
+    assert "not-it" not in error
+    assert not (tmp_path / "out").exists()
+
+    examples = standard_artifacts.Examples()
+    examples.uri = str(tmp_path / "examples")
+    properties = database_example_gen_properties(url, query, read_partitions=2)
+    with pytest.raises(DatabaseError, match=message.split(" (")[0]):
+        executor.Executor().Do({}, {"examples": [examples]}, properties)
+    assert not any(p.is_file() for p in (tmp_path / "examples").rglob("*"))
