@@ -2,41 +2,16 @@
 way, and no module needs a function-level import to dodge a cycle."""
 
 import ast
-from pathlib import Path
 
 import pytest
 
 from pipeline.config import REPO_ROOT
-
-PACKAGES = ("components", "pipeline", "bench")
-
-
-def _modules():
-    """Module name -> source path, for every module of the project's packages."""
-    modules = {}
-    for package in PACKAGES:
-        for path in sorted((REPO_ROOT / package).rglob("*.py")):
-            name = ".".join(path.relative_to(REPO_ROOT).with_suffix("").parts)
-            modules[name.removesuffix(".__init__")] = path
-    return modules
-
-
-def _imports(path: Path, modules) -> set:
-    """Project modules `path` imports anywhere in it, at its top or inside a
-    function: `from X import a` imports X, and X.a when that is a module."""
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-    return {name for name in found if name in modules}
+from tests.support.imports import PACKAGES, imported_modules, project_modules
 
 
 def _graph():
-    modules = _modules()
-    return {name: _imports(path, modules) - {name} for name, path in modules.items()}
+    modules = project_modules()
+    return {name: imported_modules(path, modules) - {name} for name, path in modules.items()}
 
 
 def _cycles(graph):

@@ -1,7 +1,6 @@
 """The code fingerprint in Transform's and Trainer's cache keys: it covers
 exactly the code they run, so other edits keep a trained model cached."""
 
-import ast
 import contextlib
 import dataclasses
 import shutil
@@ -10,6 +9,7 @@ import pytest
 
 from pipeline import fingerprint
 from pipeline.fingerprint import COMPONENTS_DIR, code_fingerprint, fingerprinted_files
+from tests.support.imports import imported_modules, project_modules
 from tests.support.runs import latest_outputs
 
 
@@ -55,37 +55,14 @@ def test_the_fingerprint_covers_the_functions_transform_and_trainer_run():
     assert len(code_fingerprint()) == 64
 
 
-def _imported_modules(path):
-    """Each module an import statement loads: `from X import a` loads X, and
-    X.a too when a is a module."""
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            yield node.module
-            for alias in node.names:
-                if (
-                    (COMPONENTS_DIR.parent / f"{node.module}.{alias.name}".replace(".", "/"))
-                    .with_suffix(".py")
-                    .is_file()
-                ):
-                    yield f"{node.module}.{alias.name}"
-        elif isinstance(node, ast.Import):
-            yield from (alias.name for alias in node.names)
-
-
 def test_fingerprinted_code_imports_no_other_components_code():
     """Else an edit there would change what Transform or Trainer do without
     changing their cache key."""
-    covered = {
-        path.relative_to(COMPONENTS_DIR.parent)
-        .with_suffix("")
-        .as_posix()
-        .replace("/", ".")
-        .removesuffix(".__init__")
-        for path in fingerprinted_files()
-    }
+    modules = project_modules()
+    covered = {name for name, path in modules.items() if path in set(fingerprinted_files())}
     for path in fingerprinted_files():
-        for module in _imported_modules(path):
-            if module.split(".")[0] == "components" and module != "components":
+        for module in imported_modules(path, modules):
+            if module.startswith("components."):
                 assert module in covered, f"{path} imports {module}"
 
 
