@@ -16,7 +16,6 @@ from components.anomaly_gate.accepted import AcceptedAnomaly, parse_accepted
 from components.database import span_query
 from components.database.connection import parse_url
 from components.locations import is_uri
-from components.rows import layout
 from components.trainer.hyperparameters import Hyperparameters
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -74,14 +73,13 @@ class DatabaseSource:
 
     The URL never holds a password (PGPASSWORD or PGPASSFILE supply it). The
     query restricts trips to the span window with `{span_begin}` and
-    `{span_end}`; spans are calendar quarters, the window every quarter with
-    rows unless `num_spans` keeps only the newest ones.
+    `{span_end}`; spans are calendar quarters, one query per quarter with
+    rows (`PipelineConfig.window_spans` keeps only the newest ones).
     """
 
     url: str = DEFAULT_DATABASE_URL
     query: str = span_query.DEFAULT_QUERY
     key_column: str = span_query.KEY_COLUMN
-    num_spans: Optional[int] = None
     # Key ranges read in parallel, each on its own connection.
     read_partitions: int = 4
 
@@ -89,8 +87,6 @@ class DatabaseSource:
         # Normalized (an absolute SQLite path), and a password refused here.
         object.__setattr__(self, "url", parse_url(self.url).url)
         span_query.check_template(self.query)
-        if self.num_spans is not None and self.num_spans < 1:
-            raise ValueError(f"num_spans must be at least 1, got {self.num_spans}")
         if self.read_partitions < 1:
             raise ValueError(f"read_partitions must be at least 1, got {self.read_partitions}")
 
@@ -109,7 +105,9 @@ class PipelineConfig:
     data_root: str = DEFAULT_DATA_ROOT
     # Set: ingest from this database instead of `data_root`.
     database: Optional[DatabaseSource] = None
-    input_pattern: str = layout.ALL_QUARTERS_PATTERN
+    # The rolling window: Transform, Trainer and Evaluator read the newest
+    # this many spans (quarters); None: every span.
+    window_spans: Optional[int] = None
     output_dir: str = DEFAULT_OUTPUT_DIR
     # Where artifacts go; default <output_dir>/pipeline.
     pipeline_root_override: Optional[str] = None
@@ -151,6 +149,8 @@ class PipelineConfig:
                 for a in self.accepted_anomalies
             ),
         )
+        if self.window_spans is not None and self.window_spans < 1:
+            raise ValueError(f"window_spans must be at least 1, got {self.window_spans}")
         if self.train_steps < 1:
             raise ValueError(f"train_steps must be at least 1, got {self.train_steps}")
         if self.eval_steps < 1:

@@ -11,10 +11,15 @@ CURATED_SCHEMA = "CuratedSchemaImporter"
 EXAMPLE_VALIDATOR = "ExampleValidator"
 DRIFT_SKEW_CHECK = "DriftSkewCheck"
 ANOMALY_GATE = "AnomalyGate"
+# Resolvers (local runs): what earlier runs published.
+STATISTICS_HISTORY = "StatisticsHistory"
+SPAN_WINDOW = "SpanWindow"
 TRANSFORM = "Transform"
 TRAINER = "Trainer"
 LATEST_BLESSED_MODEL = "LatestBlessedModel"
 EVALUATOR = "Evaluator"
 PUSHER = "Pusher"
+# The ExampleGens with one artifact per span.
+SPAN_EXAMPLE_GENS = (CSV_EXAMPLE_GEN, DATABASE_EXAMPLE_GEN)
 # The ExampleGens that quarantine unparsable CSV rows.
 QUARANTINING_EXAMPLE_GENS = (CSV_EXAMPLE_GEN, SERVING_EXAMPLE_GEN)

@@ -1,15 +1,26 @@
 """`create_pipeline(config, runner)`: the one wiring of the taxi pipeline's components.
 
-    ExampleGen (CSVs, typed by the feature spec, unparsable rows quarantined;
-                or a span query on SQLite/PostgreSQL)
+    ExampleGen (one artifact per new or changed span: a quarter folder of
+                CSVs, typed by the feature spec, bad rows quarantined; or a
+                span query on SQLite/PostgreSQL)
                -> StatisticsGen -> SchemaGen (inferred, kept for review)
     CuratedSchemaImporter (schema/, content-keyed ImportSchemaGen)
                                 -> ExampleValidator (vs the curated schema)
-    [ServingExampleGen] -> DriftSkewCheck (newest span vs the one before,
-                                training vs the serving sample)
-                                -> AnomalyGate -> Transform -> Trainer
+    [ServingExampleGen], StatisticsHistory
+                       -> DriftSkewCheck (each new span vs the one before and
+                                vs the version it replaces; the newest vs
+                                the serving sample)
+                                -> AnomalyGate
+    SpanWindow (the newest N spans, an analyzer cache)
+                                -> Transform -> Trainer
                                 -> LatestBlessedModel (newest pushed)
                                 -> Evaluator (vs that baseline) -> Pusher
+
+StatisticsGen, SchemaGen and ExampleValidator run once per new span; the
+span window, the statistics history and Transform's analyzer cache come from
+ML Metadata through resolvers, so a run costs what its new spans cost. On
+Kubeflow (no resolvers in open-source KFP) ExampleGen ingests the whole
+window every run and everything reads this run's artifacts.
 
 Every runner compiles this same pipeline; what only a runner knows comes in
 `RunnerInputs` (`pipeline/runners/`). Functions that run inside components
@@ -24,20 +35,26 @@ from typing import Any, List, Optional, Union
 
 # Direct imports, not `tfx.v1`: that also loads the Google Cloud AI Platform
 # extension (5 s of a 15k-row run) which no local or Kubeflow run uses.
-from tfx.components import ExampleValidator, Pusher, SchemaGen, StatisticsGen, Trainer, Transform
+from tfx.components import Pusher, Trainer, Transform
 from tfx.dsl.components.base import executor_spec
+from tfx.dsl.components.common.resolver import Resolver
 from tfx.orchestration.data_types import RuntimeParameter
 from tfx.orchestration.pipeline import Pipeline
 from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
+from tfx.types.channel import Channel
+from tfx.types.standard_artifacts import Examples, ExampleStatistics, TransformCache
 
 from components.anomaly_gate.component import AnomalyGate
 from components.atomic_pusher import executor as atomic_pusher
-from components.csv_ingest.component import QuarantiningCsvExampleGen
+from components.csv_ingest.component import QuarantiningCsvExampleGen, SpanCsvExampleGen
 from components.curated_schema.component import CuratedSchemaImporter
 from components.db_ingest.component import DatabaseExampleGen
 from components.drift_skew.component import DriftSkewCheck
 from components.latest_blessed_model.component import Evaluator, LatestBlessedModel
+from components.per_span.component import SpanExampleValidator, SpanSchemaGen, SpanStatisticsGen
 from components.rows import layout
+from components.spans import resolvers as resolvers_module
+from components.spans.resolvers import AllVersionsStrategy, SpanWindowStrategy
 from pipeline import node_ids
 from pipeline.config import PipelineConfig
 from pipeline.evaluation import eval_config
@@ -57,6 +74,8 @@ class RunnerInputs:
     train_args: Union[trainer_pb2.TrainArgs, RuntimeParameter]
     schema_sha256: str
     metadata_connection: Optional[Any] = None
+    # Whether the orchestrator runs TFX resolvers (open-source KFP does not).
+    resolvers: bool = True
 
 
 def train_args(config: PipelineConfig) -> trainer_pb2.TrainArgs:
@@ -85,16 +104,13 @@ def _example_gen(config: PipelineConfig, data_root):
             output_config=_output_config(config),
             key_column=source.key_column,
             read_partitions=source.read_partitions,
-            num_spans=source.num_spans,
+            num_spans=config.window_spans,
         ).with_id(node_ids.DATABASE_EXAMPLE_GEN)
-    input_config = example_gen_pb2.Input(
-        splits=[example_gen_pb2.Input.Split(name="all", pattern=config.input_pattern)]
-    )
-    return QuarantiningCsvExampleGen(
+    return SpanCsvExampleGen(
         input_base=data_root,
-        input_config=input_config,
         output_config=_output_config(config),
         max_quarantined_fraction=config.max_quarantined_fraction,
+        num_spans=config.window_spans,
     ).with_id(node_ids.CSV_EXAMPLE_GEN)
 
 
@@ -113,40 +129,76 @@ def _serving_example_gen(config: PipelineConfig):
 
 @dataclasses.dataclass(frozen=True)
 class _ValidatedData:
-    """What training reads once the data passed the gate."""
+    """What training reads once the new spans passed the gate."""
 
-    examples: Any
+    window: Any
+    # Transform's analyzer cache to start from; None: none is kept.
+    analyzer_cache: Any
     schema: Any
     gate: AnomalyGate
     components: List
 
 
+def _published(node_id: str, key: str, artifact_type) -> Channel:
+    """Everything node `node_id` published under `key`, in this run and the
+    runs before: a resolver's input, read from ML Metadata."""
+    return Channel(type=artifact_type, producer_component_id=node_id, output_key=key)
+
+
 def _validated_data(config: PipelineConfig, runner: RunnerInputs) -> _ValidatedData:
-    """Ingestion, statistics, schemas and every check, up to the gate."""
+    """Ingestion of the new spans, their statistics, schemas and every check,
+    up to the gate; and the span window training reads."""
     example_gen = _example_gen(config, runner.data_root)
-    examples = example_gen.outputs["examples"]
-    statistics_gen = StatisticsGen(examples=examples).with_id(node_ids.STATISTICS_GEN)
-    statistics = statistics_gen.outputs["statistics"]
-    inferred_schema = SchemaGen(statistics=statistics).with_id(node_ids.SCHEMA_GEN)
+    new_examples = example_gen.outputs["examples"]
+    statistics_gen = SpanStatisticsGen(examples=new_examples).with_id(node_ids.STATISTICS_GEN)
+    new_statistics = statistics_gen.outputs["statistics"]
+    inferred_schema = SpanSchemaGen(statistics=new_statistics).with_id(node_ids.SCHEMA_GEN)
     curated_schema = CuratedSchemaImporter(
         schema_file=config.schema_path, schema_sha256=runner.schema_sha256
     ).with_id(node_ids.CURATED_SCHEMA)
     schema = curated_schema.outputs["schema"]
-    example_validator = ExampleValidator(statistics=statistics, schema=schema).with_id(
+    example_validator = SpanExampleValidator(statistics=new_statistics, schema=schema).with_id(
         node_ids.EXAMPLE_VALIDATOR
     )
     serving = [_serving_example_gen(config)] if config.serving_data_root else []
+    resolvers = []
+    history = None
+    if runner.resolvers:
+        statistics_history = Resolver(
+            strategy_class=AllVersionsStrategy,
+            history=_published(node_ids.STATISTICS_GEN, "statistics", ExampleStatistics),
+        ).with_id(node_ids.STATISTICS_HISTORY)
+        statistics_history.add_upstream_node(statistics_gen)
+        history = statistics_history.outputs["history"]
+        resolvers.append(statistics_history)
     drift_skew_check = DriftSkewCheck(
-        examples=examples,
+        statistics=new_statistics,
+        history=history,
         schema=schema,
         serving_examples=serving[0].outputs["examples"] if serving else None,
     ).with_id(node_ids.DRIFT_SKEW_CHECK)
     gate = AnomalyGate(
-        statistics=statistics,
+        statistics=new_statistics,
         anomalies=example_validator.outputs["anomalies"],
         drift_anomalies=drift_skew_check.outputs["anomalies"],
         accepted=config.accepted_anomalies,
     ).with_id(node_ids.ANOMALY_GATE)
+    window, analyzer_cache = new_examples, None
+    if runner.resolvers:
+        span_window = Resolver(
+            strategy_class=SpanWindowStrategy,
+            # Resolver configs hold no None: all spans unless a window is set.
+            config={"num_spans": config.window_spans} if config.window_spans else {},
+            examples=_published(example_gen.id, "examples", Examples),
+            # TFT keeps an analyzer cache per input span artifact, so a
+            # window that gained a span analyzes only that span.
+            analyzer_cache=_published(node_ids.TRANSFORM, "updated_analyzer_cache", TransformCache),
+        ).with_id(node_ids.SPAN_WINDOW)
+        # Only spans that passed the gate are read, and the new ones with them.
+        span_window.add_upstream_node(gate)
+        window = span_window.outputs[resolvers_module.EXAMPLES]
+        analyzer_cache = span_window.outputs[resolvers_module.ANALYZER_CACHE]
+        resolvers.append(span_window)
     components = [
         example_gen,
         statistics_gen,
@@ -156,8 +208,9 @@ def _validated_data(config: PipelineConfig, runner: RunnerInputs) -> _ValidatedD
         *serving,
         drift_skew_check,
         gate,
+        *resolvers,
     ]
-    return _ValidatedData(examples, schema, gate, components)
+    return _ValidatedData(window, analyzer_cache, schema, gate, components)
 
 
 def _trained_and_pushed(config: PipelineConfig, runner: RunnerInputs, data: _ValidatedData) -> List:
@@ -165,7 +218,7 @@ def _trained_and_pushed(config: PipelineConfig, runner: RunnerInputs, data: _Val
     # Part of Transform's and Trainer's cache keys: new code, new outputs.
     code = {"code_fingerprint": code_fingerprint()}
     transform = Transform(
-        examples=data.examples,
+        examples=data.window,
         schema=data.schema,
         preprocessing_fn=PREPROCESSING_FN,
         custom_config=code,
@@ -176,15 +229,14 @@ def _trained_and_pushed(config: PipelineConfig, runner: RunnerInputs, data: _Val
         # (a fraction of the data at 1M rows); writing every transformed
         # example first costs a full pass and as much disk as ExampleGen.
         materialize=False,
-        # TFT's analyzer cache saves work per input span it has seen, but
-        # every changed input here is a new ExampleGen artifact over all
-        # quarters, so it never hits; writing it costs time in every run.
-        disable_analyzer_cache=True,
+        analyzer_cache=data.analyzer_cache,
+        # Without a resolver (Kubeflow) no later run could read the cache.
+        disable_analyzer_cache=data.analyzer_cache is None,
     ).with_id(node_ids.TRANSFORM)
     transform.add_upstream_node(data.gate)
     trainer = Trainer(
         run_fn=RUN_FN,
-        examples=data.examples,
+        examples=data.window,
         transform_graph=transform.outputs["transform_graph"],
         # Exported with the model, which serving checks requests against.
         schema=data.schema,
@@ -197,7 +249,7 @@ def _trained_and_pushed(config: PipelineConfig, runner: RunnerInputs, data: _Val
         candidate=trainer.outputs["model"], push_directory=config.serving_dir
     ).with_id(node_ids.LATEST_BLESSED_MODEL)
     evaluator = Evaluator(
-        examples=data.examples,
+        examples=data.window,
         model=trainer.outputs["model"],
         baseline_model=latest_blessed_model.outputs["baseline"],
         example_splits=["eval"],

@@ -309,12 +309,12 @@ def check_serving_sample(serving_root: Path, max_quarantined_fraction: float = 0
     )
 
 
-def check_database(source) -> InputSummary:
+def check_database(source, num_spans=None) -> InputSummary:
     """Connects and checks the span query's window, columns and rows before
     any TensorFlow loads; DatabaseError says what is wrong."""
 
     database = parse_url(source.url)
-    first, last = span_query.resolve_window(database, source.query, source.num_spans)
+    first, last = span_query.resolve_window(database, source.query, num_spans)
     query = span_query.fill_spans(source.query, first, last)
     span_query.spec_types(database, query, source.key_column)
     rows = database.one_row(span_query.key_extent_query(query, source.key_column))[0]

@@ -27,8 +27,13 @@ class AnomalyGateSpec(ComponentSpec):
         executor.ACCEPTED_ANOMALIES_KEY: ExecutionParameter(type=str),
     }
     INPUTS = {
-        executor.STATISTICS_KEY: ChannelParameter(type=standard_artifacts.ExampleStatistics),
-        executor.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies),
+        # One artifact per span ingested in this run; none when no span was.
+        executor.STATISTICS_KEY: ChannelParameter(
+            type=standard_artifacts.ExampleStatistics, optional=True
+        ),
+        executor.ANOMALIES_KEY: ChannelParameter(
+            type=standard_artifacts.ExampleAnomalies, optional=True
+        ),
         executor.DRIFT_ANOMALIES_KEY: ChannelParameter(
             type=standard_artifacts.ExampleAnomalies, optional=True
         ),

@@ -1,8 +1,9 @@
 """AnomalyGate executor: turns validation findings into a failed run.
 
 ExampleValidator only records anomalies (and blesses an empty split); this
-executor reads its output, DriftSkewCheck's, and the statistics, and raises
-`DataValidationError` naming every split, feature and anomaly, so nothing
+executor reads its output, DriftSkewCheck's, and the statistics, one artifact
+of each per span ingested in this run, and raises
+`DataValidationError` naming every span and split, feature and anomaly, so nothing
 downstream (Transform, Trainer, Pusher) runs on bad data. Anomalies a person
 accepted (`accepted_anomalies`, recorded with the execution in ML Metadata)
 pass, and are listed in the result.
@@ -24,7 +25,8 @@ from tfx.utils import io_utils
 from components import features
 from components.anomaly_gate.accepted import DATASET, AcceptedAnomaly, from_json
 from components.artifact_files import ANOMALIES_FILE
-from components.drift_skew.outputs import SERVING_SKEW_CHECK, SPAN_DRIFT_CHECK
+from components.drift_skew.outputs import RESTATEMENT_CHECK, SERVING_SKEW_CHECK, SPAN_DRIFT_CHECK
+from components.spans.record import span_of
 
 STATISTICS_KEY = "statistics"
 ANOMALIES_KEY = "anomalies"
@@ -181,9 +183,19 @@ def _anomalies_per_split(anomalies: types.Artifact) -> Dict[str, anomalies_pb2.A
     return result
 
 
+def _by_span(artifacts: List[types.Artifact]) -> Dict[str, types.Artifact]:
+    return {span_of(artifact).name: artifact for artifact in artifacts}
+
+
+def _labelled(span: str, per_split: Mapping[str, Any]) -> Dict[str, Any]:
+    """Keys 'SPAN/SPLIT', so a finding names the span it is about."""
+    return {f"{span}/{split}": value for split, value in per_split.items()}
+
+
 class Executor(base_executor.BaseExecutor):
-    """Raises DataValidationError unless every split is non-empty and clean,
-    up to the anomalies accepted by a person."""
+    """Raises DataValidationError unless every split of every span ingested
+    in this run is non-empty and clean, up to the anomalies accepted by a
+    person. A run that ingested no span has nothing to judge."""
 
     def Do(
         self,
@@ -191,18 +203,22 @@ class Executor(base_executor.BaseExecutor):
         output_dict: Dict[str, List[types.Artifact]],
         exec_properties: Dict[str, Any],
     ) -> None:
-        statistics = artifact_utils.get_single_instance(input_dict[STATISTICS_KEY])
-        anomalies = _anomalies_per_split(
-            artifact_utils.get_single_instance(input_dict[ANOMALIES_KEY])
-        )
-        checks = {}
-        for drift in input_dict.get(DRIFT_ANOMALIES_KEY) or []:
-            anomalies.update(_anomalies_per_split(drift))
-            checks = {
-                name: drift.get_string_custom_property(name)
-                for name in (SPAN_DRIFT_CHECK, SERVING_SKEW_CHECK)
-            }
-        datasets = _statistics_per_split(statistics)
+        statistics = _by_span(input_dict.get(STATISTICS_KEY) or [])
+        schema_anomalies = _by_span(input_dict.get(ANOMALIES_KEY) or [])
+        drift_anomalies = _by_span(input_dict.get(DRIFT_ANOMALIES_KEY) or [])
+        anomalies, datasets, checks = {}, {}, {}
+        for span in sorted(statistics):
+            if span in schema_anomalies:
+                anomalies.update(_labelled(span, _anomalies_per_split(schema_anomalies[span])))
+            if span in drift_anomalies:
+                drift = drift_anomalies[span]
+                anomalies.update(_labelled(span, _anomalies_per_split(drift)))
+                checks[span] = {
+                    name: drift.get_string_custom_property(name)
+                    for name in (SPAN_DRIFT_CHECK, RESTATEMENT_CHECK, SERVING_SKEW_CHECK)
+                    if drift.has_custom_property(name)
+                }
+            datasets.update(_labelled(span, _statistics_per_split(statistics[span])))
         examples_per_split = {split: int(d.num_examples) for split, d in datasets.items()}
         must_have_values = [f.name for f in features.RAW_FEATURES if f.must_have_values]
         valueless = {
@@ -216,12 +232,13 @@ class Executor(base_executor.BaseExecutor):
             raise DataValidationError(problems)
         summary = {
             "passed": True,
+            "spans": sorted(statistics),
             "examples_per_split": examples_per_split,
             "checks": checks,
             "accepted_anomalies": [str(finding) for finding in taken],
         }
         result = artifact_utils.get_single_instance(output_dict[RESULT_KEY])
-        for name in ("examples_per_split", "checks", "accepted_anomalies"):
+        for name in ("spans", "examples_per_split", "checks", "accepted_anomalies"):
             result.set_json_value_custom_property(name, summary[name])
         io_utils.write_string_file(
             os.path.join(result.uri, RESULT_FILE), json.dumps(summary, indent=2)

@@ -11,9 +11,10 @@ from tfx.components.example_gen.component import FileBasedExampleGen
 from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.proto import example_gen_pb2
 from tfx.types import standard_artifacts, standard_component_specs
-from tfx.types.component_spec import ChannelParameter, ExecutionParameter
+from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from components.csv_ingest import executor
+from components.spans import driver
 
 
 class QuarantinedRows(types.Artifact):
@@ -72,3 +73,55 @@ class QuarantiningCsvExampleGen(FileBasedExampleGen):
         )
         # FileBasedExampleGen.__init__ would build its own spec, without ours.
         base_beam_component.BaseBeamComponent.__init__(self, spec=spec)
+
+
+class SpanCsvExampleGenSpec(ComponentSpec):
+    PARAMETERS = {
+        standard_component_specs.INPUT_BASE_KEY: ExecutionParameter(type=str),
+        standard_component_specs.OUTPUT_CONFIG_KEY: ExecutionParameter(type=example_gen_pb2.Output),
+        standard_component_specs.OUTPUT_DATA_FORMAT_KEY: ExecutionParameter(type=int),
+        standard_component_specs.OUTPUT_FILE_FORMAT_KEY: ExecutionParameter(type=int),
+        executor.MAX_QUARANTINED_FRACTION_KEY: ExecutionParameter(type=float),
+        executor.NUM_SPANS_KEY: ExecutionParameter(type=int, optional=True),
+        # Set by the driver.
+        driver.WINDOW_KEY: ExecutionParameter(type=str, optional=True),
+        driver.TO_INGEST_KEY: ExecutionParameter(type=str, optional=True),
+    }
+    INPUTS = {}
+    OUTPUTS = QuarantiningCsvExampleGenSpec.OUTPUTS
+
+
+class SpanCsvExampleGen(base_beam_component.BaseBeamComponent):
+    """Ingests each quarter folder of `input_base` (`2014-04-01/trips.csv`)
+    into its own examples artifact, typed and quarantined as
+    QuarantiningCsvExampleGen does. A run ingests only the spans of the
+    window (the newest `num_spans`, or all) that are new or changed; rows
+    outside their span's quarter are quarantined."""
+
+    SPEC_CLASS = SpanCsvExampleGenSpec
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.SpanExecutor)
+    DRIVER_CLASS = executor.Driver
+
+    def __init__(
+        self,
+        input_base,
+        output_config: example_gen_pb2.Output,
+        max_quarantined_fraction: float = 0.0,
+        num_spans: Optional[int] = None,
+    ):
+        if not 0.0 <= max_quarantined_fraction < 1.0:
+            raise ValueError(
+                f"max_quarantined_fraction must be in [0, 1), got {max_quarantined_fraction}"
+            )
+        super().__init__(
+            spec=SpanCsvExampleGenSpec(
+                input_base=input_base,
+                output_config=output_config,
+                output_data_format=example_gen_pb2.FORMAT_TF_EXAMPLE,
+                output_file_format=example_gen_pb2.FORMAT_TFRECORDS_GZIP,
+                max_quarantined_fraction=max_quarantined_fraction,
+                num_spans=num_spans,
+                examples=types.Channel(type=standard_artifacts.Examples),
+                quarantine=types.Channel(type=QuarantinedRows),
+            )
+        )

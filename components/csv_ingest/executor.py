@@ -16,22 +16,32 @@ import io
 import json
 import os
 import re
-from typing import Any, Dict, Iterable, List
+from typing import Any, Dict, Iterable, List, Optional
 
 import apache_beam as beam
 from tfx import types
 from tfx.dsl.io import fileio
+from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils, standard_component_specs
-from tfx.utils import io_utils
+from tfx.utils import io_utils, proto_utils
 
+from components.csv_ingest.spans import csv_spans
 from components.features import RawType
 from components.rows.arrow_csv import serialized_examples
 from components.rows.csv_records import column_types, data_records, read_records, typed_values
-from components.rows.example_writing import StreamingExampleGenExecutor
+from components.rows.example_writing import (
+    SPAN_KEY,
+    StreamingExampleGenExecutor,
+    spans_to_ingest,
+)
 from components.rows.examples import example
+from components.rows.layout import QUARTER_FILE
+from components.spans.driver import span_driver
+from components.spans.record import Span
 
 QUARANTINE_KEY = "quarantine"
 MAX_QUARANTINED_FRACTION_KEY = "max_quarantined_fraction"
+NUM_SPANS_KEY = "num_spans"
 QUARANTINE_FILE = "quarantined_rows.csv"
 SUMMARY_FILE = "summary.json"
 QUARANTINE_HEADER = "file,line,problem,record"
@@ -73,17 +83,19 @@ class _ReadRows(beam.DoFn):
     only a file with a row it rejects is parsed row by row here.
     """
 
-    def __init__(self, header: List[str], types: Dict[str, RawType]):
+    def __init__(self, header: List[str], types: Dict[str, RawType], span: Optional[Span]):
         self._header = header
         self._types = types
+        self._span = span
 
     def process(self, path: str) -> Iterable[Any]:
-        fast = serialized_examples(path, self._header, self._types)
+        bounds = self._span.bounds if self._span else None
+        fast = serialized_examples(path, self._header, self._types, bounds)
         if fast is not None:
             yield from fast
             return
         with fileio.open(path, "rb") as handle:
-            for record in data_records(handle, self._header, self._types):
+            for record in data_records(handle, self._header, self._types, self._span):
                 if record.problem:
                     yield beam.pvalue.TaggedOutput(
                         _QUARANTINED,
@@ -125,7 +137,9 @@ def _TypedCsvToExample(
         pipeline
         | "Files" >> beam.Create(files)
         | "ReadRows"
-        >> beam.ParDo(_ReadRows(header, types)).with_outputs(_QUARANTINED, main="examples")
+        >> beam.ParDo(_ReadRows(header, types, exec_properties.get(SPAN_KEY))).with_outputs(
+            _QUARANTINED, main="examples"
+        )
     )
     target = os.path.join(
         exec_properties[_QUARANTINE_URI], re.sub(r"\W+", "_", split_pattern).strip("_")
@@ -163,6 +177,25 @@ def _first_quarantined(paths: List[str]) -> List[str]:
     return [f"{file}:{line}: {problem}" for file, line, problem in sorted(rows)[:MAX_LISTED]]
 
 
+def check_quarantine(quarantine: types.Artifact, exec_properties: Dict[str, Any]) -> None:
+    """Counts ingested and quarantined rows onto the quarantine artifact, and
+    fails the run when the quarantined share is over the limit."""
+    examples = quarantined = 0
+    for path in fileio.glob(os.path.join(quarantine.uri, "*", SUMMARY_FILE)):
+        summary = json.loads(io_utils.read_string_file(path))
+        examples += summary["examples"]
+        quarantined += summary["quarantined"]
+    rows = examples + quarantined
+    quarantine.set_int_custom_property("rows", rows)
+    quarantine.set_int_custom_property("quarantined_rows", quarantined)
+    limit = float(exec_properties.get(MAX_QUARANTINED_FRACTION_KEY) or 0.0)
+    if quarantined and quarantined > limit * rows:
+        files = fileio.glob(os.path.join(quarantine.uri, "*", QUARANTINE_FILE))
+        raise QuarantineLimitError(
+            quarantined, rows, limit, _first_quarantined(files), ", ".join(sorted(files))
+        )
+
+
 class Executor(StreamingExampleGenExecutor):
     """Typed CSV ingestion with a quarantine for unparsable rows."""
 
@@ -177,17 +210,45 @@ class Executor(StreamingExampleGenExecutor):
     ) -> None:
         quarantine = artifact_utils.get_single_instance(output_dict[QUARANTINE_KEY])
         super().Do(input_dict, output_dict, {**exec_properties, _QUARANTINE_URI: quarantine.uri})
-        examples = quarantined = 0
-        for path in fileio.glob(os.path.join(quarantine.uri, "*", SUMMARY_FILE)):
-            summary = json.loads(io_utils.read_string_file(path))
-            examples += summary["examples"]
-            quarantined += summary["quarantined"]
-        rows = examples + quarantined
-        quarantine.set_int_custom_property("rows", rows)
-        quarantine.set_int_custom_property("quarantined_rows", quarantined)
-        limit = float(exec_properties.get(MAX_QUARANTINED_FRACTION_KEY) or 0.0)
-        if quarantined and quarantined > limit * rows:
-            files = fileio.glob(os.path.join(quarantine.uri, "*", QUARANTINE_FILE))
-            raise QuarantineLimitError(
-                quarantined, rows, limit, _first_quarantined(files), ", ".join(sorted(files))
-            )
+        check_quarantine(quarantine, exec_properties)
+
+
+def _listed_spans(exec_properties: Dict[str, Any]) -> List[Span]:
+    return csv_spans(
+        exec_properties[standard_component_specs.INPUT_BASE_KEY],
+        exec_properties.get(NUM_SPANS_KEY) or None,
+    )
+
+
+class SpanExecutor(Executor):
+    """One examples artifact per span to ingest, in one Beam pipeline; a row
+    whose start time lies outside its span's quarter is quarantined."""
+
+    def Do(
+        self,
+        input_dict: Dict[str, List[types.Artifact]],
+        output_dict: Dict[str, List[types.Artifact]],
+        exec_properties: Dict[str, Any],
+    ) -> None:
+        self._log_startup(input_dict, output_dict, exec_properties)
+        quarantine = artifact_utils.get_single_instance(output_dict[QUARANTINE_KEY])
+        self.write_spans(
+            output_dict,
+            {**exec_properties, _QUARANTINE_URI: quarantine.uri},
+            spans_to_ingest(exec_properties, _listed_spans),
+            span_input_config,
+        )
+        check_quarantine(quarantine, exec_properties)
+
+
+class Driver(span_driver(_listed_spans)):
+    """Picks the spans to ingest (see components/spans/driver.py)."""
+
+
+def span_input_config(span: Span) -> str:
+    """ExampleGen's input configuration for one span's file, as JSON."""
+    return proto_utils.proto_to_json(
+        example_gen_pb2.Input(
+            splits=[example_gen_pb2.Input.Split(name="all", pattern=f"{span.name}/{QUARTER_FILE}")]
+        )
+    )

@@ -1,4 +1,4 @@
-"""DatabaseExampleGen: a SQL query, one span window per run, to tf.Examples."""
+"""DatabaseExampleGen: a SQL query to tf.Examples, one artifact per span."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from tfx.types.component_spec import ComponentSpec, ExecutionParameter
 from components.database import span_query
 from components.database.connection import parse_url
 from components.db_ingest import executor
+from components.spans import driver
 
 
 class DatabaseExampleGenSpec(ComponentSpec):
@@ -22,18 +23,22 @@ class DatabaseExampleGenSpec(ComponentSpec):
         standard_component_specs.INPUT_BASE_KEY: ExecutionParameter(type=str),
         executor.KEY_COLUMN_KEY: ExecutionParameter(type=str),
         executor.READ_PARTITIONS_KEY: ExecutionParameter(type=int),
+        # Set by the driver.
+        driver.WINDOW_KEY: ExecutionParameter(type=str, optional=True),
+        driver.TO_INGEST_KEY: ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {}
     OUTPUTS = standard_component_specs.QueryBasedExampleGenSpec.OUTPUTS
 
 
 class DatabaseExampleGen(base_beam_component.BaseBeamComponent):
-    """Ingests a span window of a SQL query from SQLite or PostgreSQL.
+    """Ingests a SQL query from SQLite or PostgreSQL, one examples artifact
+    per span (calendar quarter), only the new or changed ones in a run.
 
-    `query` holds `{span_begin}` and `{span_end}` (Unix seconds); spans are
-    calendar quarters. By default the window is every quarter that has rows;
-    `num_spans` keeps only the newest N (TFX's RangeConfig.rolling_range).
-    Output splits are hash buckets, as for the CSV source.
+    `query` holds `{span_begin}` and `{span_end}` (Unix seconds). By default
+    the window is every quarter that has rows; `num_spans` keeps only the
+    newest N (TFX's RangeConfig.rolling_range). Output splits are hash
+    buckets, as for the CSV source.
     """
 
     SPEC_CLASS = DatabaseExampleGenSpec

@@ -1,9 +1,11 @@
 """DatabaseExampleGen executor and driver: a span query to tf.Examples.
 
-The driver (local runs) picks the span window and fingerprints it in the
-database, so an unchanged window is taken from cache and new rows re-ingest.
-The executor checks the query's columns against the feature spec, then reads
-it in parallel: one Beam element per key range, each on its own connection.
+Spans are quarters: each quarter's query becomes its own examples artifact.
+The driver (local runs) fingerprints every quarter of the window in the
+database and picks those that are new or changed (components/spans/driver.py);
+an unchanged window comes from cache. The executor checks each query's
+columns against the feature spec, then reads it in parallel: one Beam element
+per key range, each on its own connection.
 Columns are typed by the feature spec exactly as the CSV source types them,
 so both give the same examples for the same rows.
 
@@ -14,20 +16,19 @@ so nothing is written.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, List, Tuple
 
 import apache_beam as beam
 import tensorflow as tf
-from tfx.components.example_gen import driver as example_gen_driver
-from tfx.components.example_gen import utils
 from tfx.proto import example_gen_pb2, range_config_pb2
 from tfx.types import standard_component_specs
 from tfx.utils import proto_utils
 
 from components.database import reads, span_query
 from components.database.connection import Database, parse_url
-from components.rows.example_writing import StreamingExampleGenExecutor
-from components.rows.spans import quarter_name
+from components.rows.example_writing import StreamingExampleGenExecutor, spans_to_ingest
+from components.spans.driver import span_driver
+from components.spans.record import Span
 
 KEY_COLUMN_KEY = "key_column"
 READ_PARTITIONS_KEY = "read_partitions"
@@ -51,9 +52,7 @@ def _QueryToExample(
     pipeline: beam.Pipeline, exec_properties: Dict[str, Any], split_pattern: str
 ) -> beam.pvalue.PCollection:
     database = parse_url(exec_properties[standard_component_specs.INPUT_BASE_KEY])
-    query = split_pattern
-    if not span_query.is_filled(query):  # No driver ran (e.g. Kubeflow).
-        query = span_query.fill_spans(query, *_window(database, query, exec_properties))
+    query = split_pattern  # One span's query (Executor.Do fills it).
     return (
         reads.read_query(
             pipeline,
@@ -66,39 +65,55 @@ def _QueryToExample(
     )
 
 
+def _template(exec_properties: Dict[str, Any]) -> str:
+    input_config = proto_utils.json_to_proto(
+        exec_properties[standard_component_specs.INPUT_CONFIG_KEY], example_gen_pb2.Input()
+    )
+    return input_config.splits[0].pattern
+
+
+def database_spans(exec_properties: Dict[str, Any]) -> List[Span]:
+    """Each quarter of the window that has rows, fingerprinted by sums over
+    its rows (a cheap stand-in for a file's content hash)."""
+    database = parse_url(exec_properties[standard_component_specs.INPUT_BASE_KEY])
+    template = _template(exec_properties)
+    key = exec_properties[KEY_COLUMN_KEY]
+    first, last = _window(database, template, exec_properties)
+    types = span_query.spec_types(database, span_query.fill_spans(template, first, last), key)
+    spans = []
+    for number in range(first, last + 1):
+        query = span_query.fill_spans(template, number, number)
+        sums = database.one_row(span_query.fingerprint_query(query, key, types))
+        if sums[0]:
+            spans.append(Span.of_number(number, ",".join(map(str, sums))))
+    return spans
+
+
 class Executor(StreamingExampleGenExecutor):
-    """Reads each input split's span query from the database."""
+    """One examples artifact per span to ingest, each its span's query."""
 
     def GetInputSourceToExamplePTransform(self) -> beam.PTransform:
         return _QueryToExample
 
+    def Do(self, input_dict, output_dict, exec_properties) -> None:
+        self._log_startup(input_dict, output_dict, exec_properties)
+        template = _template(exec_properties)
 
-class Driver(example_gen_driver.Driver):
-    """Fills the query with the span window and fingerprints the window's
-    rows, so caching follows the database's contents."""
-
-    def resolve_exec_properties(self, exec_properties, pipeline_info, component_info):
-        del pipeline_info, component_info
-        database = parse_url(exec_properties[standard_component_specs.INPUT_BASE_KEY])
-        input_config = proto_utils.json_to_proto(
-            exec_properties[standard_component_specs.INPUT_CONFIG_KEY], example_gen_pb2.Input()
-        )
-        key = exec_properties[KEY_COLUMN_KEY]
-        fingerprints, windows = [], []
-        for split in input_config.splits:
-            first, last = _window(database, split.pattern, exec_properties)
-            split.pattern = span_query.fill_spans(split.pattern, first, last)
-            types = span_query.spec_types(database, split.pattern, key)
-            sums = database.one_row(span_query.fingerprint_query(split.pattern, key, types))
-            windows.append((first, last))
-            fingerprints.append(
-                f"split:{split.name},spans:{quarter_name(first)}..{quarter_name(last)},"
-                f"sums:{','.join(map(str, sums))}"
+        def input_config(span: Span) -> str:
+            query = span_query.fill_spans(template, span.number, span.number)
+            return proto_utils.proto_to_json(
+                example_gen_pb2.Input(
+                    splits=[example_gen_pb2.Input.Split(name="all", pattern=query)]
+                )
             )
-        exec_properties[standard_component_specs.INPUT_CONFIG_KEY] = proto_utils.proto_to_json(
-            input_config
+
+        self.write_spans(
+            output_dict,
+            exec_properties,
+            spans_to_ingest(exec_properties, database_spans),
+            input_config,
         )
-        exec_properties[utils.SPAN_PROPERTY_NAME] = max(last for _, last in windows)
-        exec_properties[utils.VERSION_PROPERTY_NAME] = None
-        exec_properties[utils.FINGERPRINT_PROPERTY_NAME] = "\n".join(fingerprints)
-        return exec_properties
+
+
+class Driver(span_driver(database_spans)):
+    """Picks the spans to ingest (see components/spans/driver.py)."""

@@ -1,28 +1,33 @@
 """DriftSkewCheck executor: TFDV's drift and skew comparators, which
-ExampleValidator never runs.
+ExampleValidator never runs, on statistics already stored per span.
 
-One Beam pass computes statistics per span (the quarter of each trip's start,
-which is also how the data folders are named) over every split, plus the
-serving sample's statistics when one is given. Then, with the thresholds the
-curated schema's `drift_comparator`, `skew_comparator` and
+For each span ingested in this run (one statistics artifact each), with the
+thresholds the curated schema's `drift_comparator`, `skew_comparator` and
 `num_examples_drift_comparator` set:
 
-- span_drift: the newest span against the one before it;
-- serving_sample: the serving sample against the schema's SERVING environment;
-- serving_skew: all training data against the serving sample.
+- span_drift: the span against the span before it (its newest version);
+- restatement: the span against the version it replaces, when it was
+  ingested before with other content, so a re-sent history cannot drift
+  unseen while each quarter still looks like its neighbour;
+- serving_sample and serving_skew, for the window's newest span only: the
+  serving sample against the schema's SERVING environment, and its skew
+  from that span's statistics.
 
-Each becomes a split of an ExampleAnomalies artifact that AnomalyGate reads
-like ExampleValidator's.
+Comparisons read each span's train split (see `compared_statistics`).
+
+Statistics of earlier spans come from `history` (every statistics artifact
+published before, without their data): only the two or three statistics one
+comparison needs are read at a time, so memory does not grow with the
+history. Each span's findings become the splits of one ExampleAnomalies
+artifact that AnomalyGate reads like ExampleValidator's.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 import apache_beam as beam
-import numpy as np
-import pyarrow as pa
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
 from tfx import types
 from tfx.components.util import tfxio_utils
@@ -30,25 +35,25 @@ from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
-from components import features
-from components.artifact_files import ANOMALIES_FILE, STATISTICS_FILE
+from components.artifact_files import ANOMALIES_FILE
 from components.drift_skew.outputs import (
     DRIFT_SPLIT,
+    RESTATEMENT_CHECK,
+    RESTATEMENT_SPLIT,
     SERVING_SCHEMA_SPLIT,
     SERVING_SKEW_CHECK,
     SKEW_SPLIT,
     SPAN_DRIFT_CHECK,
 )
-from components.rows.spans import quarter_starts
+from components.spans.per_span import span_outputs
+from components.spans.record import Span, span_of
 
-EXAMPLES_KEY = "examples"
+STATISTICS_KEY = "statistics"
+HISTORY_KEY = "history"
 SCHEMA_KEY = "schema"
 SERVING_EXAMPLES_KEY = "serving_examples"
-SPAN_STATISTICS_KEY = "span_statistics"
 ANOMALIES_KEY = "anomalies"
-
-# TFDV's slice holding every example.
-ALL_EXAMPLES = "All Examples"
+COMPARED_SPLIT = "train"
 
 # What the comparators report; everything else is ExampleValidator's job.
 COMPARATOR_TYPES = frozenset(
@@ -56,33 +61,6 @@ COMPARATOR_TYPES = frozenset(
     for name in anomalies_pb2.AnomalyInfo.Type.keys()
     if name.startswith("COMPARATOR_") and name.endswith(("_HIGH", "_NUM_EXAMPLES"))
 )
-
-
-def slice_by_span(record_batch: pa.RecordBatch) -> Iterable[Tuple[str, pa.RecordBatch]]:
-    """TFDV slice function: the rows of each quarter, keyed 'YYYY-MM-DD'.
-
-    Rows without a start time belong to no span; ExampleValidator reports
-    them against the schema.
-    """
-    index = record_batch.schema.get_field_index(features.START_TIME)
-    if index < 0:
-        return
-    column = record_batch.column(index)
-    lengths = np.asarray(pa.compute.list_value_length(column).fill_null(0))
-    rows = np.flatnonzero(lengths == 1)
-    # Offsets of single-value rows point at their value in the flat array.
-    starts = np.asarray(column.offsets)[rows]
-    values = np.asarray(column.values.fill_null(0))[starts]
-    spans = quarter_starts(values)
-    for span in np.unique(spans):
-        yield str(span), record_batch.take(pa.array(rows[spans == span]))
-
-
-def _single(
-    statistics: statistics_pb2.DatasetFeatureStatisticsList, name: str
-) -> statistics_pb2.DatasetFeatureStatisticsList:
-    [dataset] = [d for d in statistics.datasets if d.name == name]
-    return statistics_pb2.DatasetFeatureStatisticsList(datasets=[dataset])
 
 
 def comparator_findings(anomalies: anomalies_pb2.Anomalies) -> anomalies_pb2.Anomalies:
@@ -108,21 +86,6 @@ def comparator_findings(anomalies: anomalies_pb2.Anomalies) -> anomalies_pb2.Ano
     return kept
 
 
-def span_drift(
-    by_span: Dict[str, statistics_pb2.DatasetFeatureStatisticsList], schema: schema_pb2.Schema
-) -> Optional[Tuple[str, str, anomalies_pb2.Anomalies]]:
-    """(previous span, newest span, drift findings); None with under two spans."""
-    import tensorflow_data_validation as tfdv
-
-    if len(by_span) < 2:
-        return None
-    previous, current = sorted(by_span)[-2:]
-    anomalies = tfdv.validate_statistics(
-        by_span[current], schema, environment="TRAINING", previous_statistics=by_span[previous]
-    )
-    return previous, current, comparator_findings(anomalies)
-
-
 def serving_checks(
     training: statistics_pb2.DatasetFeatureStatisticsList,
     serving: statistics_pb2.DatasetFeatureStatisticsList,
@@ -140,40 +103,75 @@ def serving_checks(
     }
 
 
-class Executor(base_beam_executor.BaseBeamExecutor):
-    """Writes per-span statistics and the drift/skew anomalies."""
+def compared_statistics(statistics: types.Artifact) -> statistics_pb2.DatasetFeatureStatisticsList:
+    """The statistics of a span that the comparators read: its train split,
+    a hash sample of the span's rows (statistics of disjoint splits cannot
+    be merged exactly, and TFDV's comparators take one dataset)."""
+    from tfx.components.statistics_gen import stats_artifact_utils
 
-    def _statistics(
-        self, jobs: Dict[str, Tuple[types.Artifact, List, str]]
-    ) -> Dict[str, statistics_pb2.DatasetFeatureStatisticsList]:
-        """Statistics of every split of each job's examples, in one Beam
-        pipeline; `jobs` maps a name to (examples, slice functions, output file)."""
+    return stats_artifact_utils.load_statistics(statistics, COMPARED_SPLIT).proto()
+
+
+def drift(
+    current: statistics_pb2.DatasetFeatureStatisticsList,
+    previous: statistics_pb2.DatasetFeatureStatisticsList,
+    schema: schema_pb2.Schema,
+) -> anomalies_pb2.Anomalies:
+    import tensorflow_data_validation as tfdv
+
+    anomalies = tfdv.validate_statistics(
+        current, schema, environment="TRAINING", previous_statistics=previous
+    )
+    return comparator_findings(anomalies)
+
+
+def previous_span(span: Span, known: Dict[str, types.Artifact]) -> Optional[types.Artifact]:
+    """The newest version of the latest span before `span`."""
+    earlier = sorted(name for name in known if name < span.name)
+    return known[earlier[-1]] if earlier else None
+
+
+def replaced_version(span: Span, history: List[types.Artifact]) -> Optional[types.Artifact]:
+    """The statistics of the version of `span` that this one replaces."""
+    older = [
+        a for a in history if span_of(a).name == span.name and span_of(a).version < span.version
+    ]
+    return max(older, key=lambda a: span_of(a).version) if older else None
+
+
+def newest_versions(artifacts: List[types.Artifact]) -> Dict[str, types.Artifact]:
+    newest: Dict[str, types.Artifact] = {}
+    for artifact in sorted(artifacts, key=lambda a: span_of(a).version):
+        newest[span_of(artifact).name] = artifact
+    return newest
+
+
+class Executor(base_beam_executor.BaseBeamExecutor):
+    """Writes each new span's drift, restatement and skew anomalies."""
+
+    def _serving_statistics(self, serving: types.Artifact, output: str):
         import tensorflow_data_validation as tfdv
 
+        factory = tfxio_utils.get_tfxio_factory_from_artifact(
+            examples=[serving], telemetry_descriptors=["DriftSkewCheck"]
+        )
+        splits = artifact_utils.decode_split_names(serving.split_names)
         with self._make_beam_pipeline() as pipeline:
-            for name, (examples, slice_functions, output) in jobs.items():
-                factory = tfxio_utils.get_tfxio_factory_from_artifact(
-                    examples=[examples], telemetry_descriptors=["DriftSkewCheck"]
-                )
-                splits = artifact_utils.decode_split_names(examples.split_names)
-                batches = [
-                    pipeline
-                    | f"Read[{name}][{split}]"
-                    >> factory(
-                        io_utils.all_files_pattern(artifact_utils.get_split_uri([examples], split))
-                    ).BeamSource()
-                    for split in splits
-                ]
-                _ = (
-                    batches
-                    | f"Flatten[{name}]" >> beam.Flatten()
-                    | f"Statistics[{name}]"
-                    >> tfdv.GenerateStatistics(
-                        tfdv.StatsOptions(experimental_slice_functions=slice_functions or None)
-                    )
-                    | f"Write[{name}]" >> tfdv.WriteStatisticsToBinaryFile(output)
-                )
-        return {name: tfdv.load_stats_binary(output) for name, (_, _, output) in jobs.items()}
+            batches = [
+                pipeline
+                | f"Read[{split}]"
+                >> factory(
+                    io_utils.all_files_pattern(artifact_utils.get_split_uri([serving], split))
+                ).BeamSource()
+                for split in splits
+            ]
+            _ = (
+                batches
+                | "Flatten" >> beam.Flatten()
+                | "Statistics" >> tfdv.GenerateStatistics(tfdv.StatsOptions())
+                | "Write" >> tfdv.WriteStatisticsToBinaryFile(output)
+            )
+        return tfdv.load_stats_binary(output)
 
     def Do(
         self,
@@ -181,59 +179,66 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         output_dict: Dict[str, List[types.Artifact]],
         exec_properties: Dict[str, Any],
     ) -> None:
-        examples = artifact_utils.get_single_instance(input_dict[EXAMPLES_KEY])
+        current = sorted(input_dict[STATISTICS_KEY], key=span_of)
+        current_uris = {a.uri for a in current}
+        history = [a for a in input_dict.get(HISTORY_KEY) or [] if a.uri not in current_uris]
         schema = io_utils.SchemaReader().read(
             io_utils.get_only_uri_in_dir(artifact_utils.get_single_uri(input_dict[SCHEMA_KEY]))
         )
         serving = input_dict.get(SERVING_EXAMPLES_KEY) or []
-        span_statistics = artifact_utils.get_single_instance(output_dict[SPAN_STATISTICS_KEY])
-        anomalies_artifact = artifact_utils.get_single_instance(output_dict[ANOMALIES_KEY])
+        [template] = output_dict[ANOMALIES_KEY]
+        known = {**newest_versions(history), **newest_versions(current)}
+        newest = max(known) if known else None
+        results = []
+        for statistics in current:
+            span = span_of(statistics)
+            [anomalies] = span_outputs({ANOMALIES_KEY: template}, span)[ANOMALIES_KEY]
+            findings = self._span_findings(
+                span, statistics, known, history, schema, serving if span.name == newest else []
+            )
+            checks, splits = findings
+            for name, text in checks.items():
+                anomalies.set_string_custom_property(name, text)
+            _write_splits(anomalies, ANOMALIES_FILE, splits)
+            results.append(anomalies)
+        output_dict[ANOMALIES_KEY][:] = results
 
-        jobs = {
-            "spans": (examples, [slice_by_span], os.path.join(span_statistics.uri, "all_slices.pb"))
-        }
+    def _span_findings(self, span, statistics, known, history, schema, serving):
+        """({check: what it compared}, {split: findings}) for one span."""
+        this = compared_statistics(statistics)
+        checks, splits = {}, {}
+        previous = previous_span(span, known)
+        if previous is None:
+            checks[SPAN_DRIFT_CHECK] = f"not checked: no span before {span.name}"
+        else:
+            before = compared_statistics(previous)
+            splits[DRIFT_SPLIT] = drift(this, before, schema)
+            checks[SPAN_DRIFT_CHECK] = (
+                f"span {span.name} ({_count(this)} examples) against span "
+                f"{span_of(previous).name} ({_count(before)})"
+            )
+        replaced = replaced_version(span, history)
+        if replaced is None:
+            checks[RESTATEMENT_CHECK] = "not checked: first version of the span"
+        else:
+            old = compared_statistics(replaced)
+            splits[RESTATEMENT_SPLIT] = drift(this, old, schema)
+            checks[RESTATEMENT_CHECK] = (
+                f"span {span.name} version {span.version} ({_count(this)} examples) against "
+                f"version {span_of(replaced).version} ({_count(old)})"
+            )
         if serving:
-            jobs["serving"] = (
+            served = self._serving_statistics(
                 artifact_utils.get_single_instance(serving),
-                [],
-                os.path.join(anomalies_artifact.uri, "serving_statistics.pb"),
+                os.path.join(statistics.uri, "..", f"serving-{span.name}.pb"),
             )
-        statistics = self._statistics(jobs)
-        sliced = statistics["spans"]
-        by_span = {
-            d.name: _single(sliced, d.name) for d in sliced.datasets if d.name != ALL_EXAMPLES
-        }
-        _write_splits(span_statistics, STATISTICS_FILE, by_span)
-
-        findings: Dict[str, anomalies_pb2.Anomalies] = {}
-        drift = span_drift(by_span, schema)
-        anomalies_artifact.set_string_custom_property(
-            SPAN_DRIFT_CHECK, _drift_compared(drift, by_span)
-        )
-        if drift:
-            findings[DRIFT_SPLIT] = drift[2]
-        if serving:
-            findings.update(
-                serving_checks(_single(sliced, ALL_EXAMPLES), statistics["serving"], schema)
-            )
-            compared = (
-                f"training against a serving sample of {_count(statistics['serving'])} requests"
+            splits.update(serving_checks(this, served, schema))
+            checks[SERVING_SKEW_CHECK] = (
+                f"span {span.name} against a serving sample of {_count(served)} requests"
             )
         else:
-            compared = "not checked: no serving sample given"
-        anomalies_artifact.set_string_custom_property(SERVING_SKEW_CHECK, compared)
-        _write_splits(anomalies_artifact, ANOMALIES_FILE, findings)
-
-
-def _drift_compared(drift, by_span) -> str:
-    """What the span drift check compared, as the gate records it."""
-    if not drift:
-        return f"not checked: {len(by_span)} span(s) in the data"
-    previous, current, _ = drift
-    return (
-        f"span {current} ({_count(by_span[current])} examples) "
-        f"against span {previous} ({_count(by_span[previous])})"
-    )
+            checks[SERVING_SKEW_CHECK] = "not checked: no serving sample given"
+        return checks, splits
 
 
 def _write_splits(artifact: types.Artifact, file_name: str, messages: Dict[str, Any]) -> None:

@@ -17,9 +17,9 @@ parsed as doubles, then stored as float32 as tf.train.FloatList does.
 from __future__ import annotations
 
 import contextlib
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
-from components.features import RawType
+from components.features import START_TIME, RawType
 from components.locations import is_uri
 
 # Rows are parsed a block at a time; memory stays bounded by the block.
@@ -66,16 +66,35 @@ def text_batches(path: str, header: List[str]):
         yield reader
 
 
-def readable(path: str, header: List[str], types: Dict[str, RawType]) -> bool:
-    """Whether Arrow reads every row of `path` as the spec types."""
+def _within(batch, bounds: Optional[Tuple[int, int]]) -> bool:
+    """Whether every start time in `batch` lies in [begin, end)."""
+    import pyarrow.compute as pc
+
+    if bounds is None or START_TIME not in batch.schema.names:
+        return True
+    times = batch.column(START_TIME)
+    begin, end = bounds
+    outside = pc.or_(pc.less(times, begin), pc.greater_equal(times, end))
+    return not pc.any(outside).as_py()
+
+
+def readable(
+    path: str,
+    header: List[str],
+    types: Dict[str, RawType],
+    bounds: Optional[Tuple[int, int]] = None,
+) -> bool:
+    """Whether Arrow reads every row of `path` as the spec types (and, given
+    `bounds`, every start time lies inside them)."""
     import pyarrow as pa
 
     try:
         with _batches(path, header, _arrow_types(types)) as reader:
             if reader.schema.names != header:
                 return False
-            for _ in reader:
-                pass
+            for batch in reader:
+                if not _within(batch, bounds):
+                    return False
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return False
     return True
@@ -98,11 +117,15 @@ def _as_list_column(column, raw_type: RawType):
 
 
 def serialized_examples(
-    path: str, header: List[str], types: Dict[str, RawType]
+    path: str,
+    header: List[str],
+    types: Dict[str, RawType],
+    bounds: Optional[Tuple[int, int]] = None,
 ) -> Optional[Iterator[bytes]]:
     """Deterministically serialized tf.Examples of every row of `path`, or
-    None if Arrow cannot read all of it as the spec types."""
-    if not readable(path, header, types):
+    None if Arrow cannot read all of it as the spec types (or a start time
+    lies outside `bounds`)."""
+    if not readable(path, header, types, bounds):
         return None
     return _encode(path, header, types)
 

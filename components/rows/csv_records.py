@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
-from components.features import RawType, raw_feature
+from components.features import START_TIME, RawType, raw_feature
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,18 +136,36 @@ def read_header(path, ignore: Iterable[str] = ()) -> List[str]:
     return first.fields
 
 
+def outside_span(header: List[str], fields: List[str], span) -> Optional[str]:
+    """Why a parsed row does not belong to `span` (its start time lies outside
+    the span's quarter), or None. `span` has `name` and `bounds` ([begin, end)
+    in Unix seconds); a missing start time is the schema's to judge."""
+    cell = dict(zip(header, fields)).get(START_TIME, "")
+    if cell == "":
+        return None
+    begin, end = span.bounds
+    moment = int(cell)
+    if begin <= moment < end:
+        return None
+    when = datetime.datetime.fromtimestamp(moment, datetime.timezone.utc).isoformat()
+    return f"{START_TIME}={moment} ({when}) lies outside span {span.name}"
+
+
 def data_records(
-    lines: Iterable[bytes], header: List[str], types: Dict[str, RawType]
+    lines: Iterable[bytes], header: List[str], types: Dict[str, RawType], span=None
 ) -> Iterator[Record]:
     """The records after the header line, blank lines skipped, each with
-    `problem` set when it cannot become an example: the one row iterator of
-    every CSV reader (ExampleGen, pre-flight, `load-db`, scoring)."""
+    `problem` set when it cannot become an example (or, given `span`, does
+    not belong to it): the one row iterator of every CSV reader (ExampleGen,
+    pre-flight, `load-db`, scoring)."""
     records = read_records(lines)
     next(records, None)  # The header, read and checked by the caller.
     for record in records:
         if record.fields == []:  # A blank line.
             continue
         problem = record.problem or row_problem(header, types, record.fields)
+        if not problem and span is not None:
+            problem = outside_span(header, record.fields, span)
         yield dataclasses.replace(record, problem=problem) if problem else record
 
 

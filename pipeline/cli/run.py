@@ -69,12 +69,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         f"(default: {span_query.DEFAULT_QUERY})",
     )
     parser.add_argument(
-        "--db-spans",
+        "--window-spans",
         type=options.positive_int,
         default=None,
         metavar="N",
-        help="with --database: ingest only the newest N quarters (default: "
-        "every quarter with rows)",
+        help="train and evaluate on the newest N quarters (spans); older ones "
+        "are neither ingested nor read (default: every quarter)",
     )
     options.add_output_dir(parser)
     options.add_beam_arg(
@@ -138,6 +138,7 @@ def _run_config(args: argparse.Namespace) -> config_module.PipelineConfig:
     return config_module.PipelineConfig(
         data_root=args.data_root,
         database=database,
+        window_spans=args.window_spans,
         output_dir=args.output_dir,
         enable_cache=not args.no_cache,
         **options.train_steps_fields(args),
@@ -148,13 +149,12 @@ def _run_config(args: argparse.Namespace) -> config_module.PipelineConfig:
 
 def _database_source(args: argparse.Namespace):
     if args.database is None:
-        if args.db_query is not None or args.db_spans is not None:
-            raise UsageError("--db-query and --db-spans need --database")
+        if args.db_query is not None:
+            raise UsageError("--db-query needs --database")
         return None
     try:
         return config_module.DatabaseSource(
             url=args.database,
-            num_spans=args.db_spans,
             **({"query": args.db_query} if args.db_query is not None else {}),
         )
     except ValueError as error:
@@ -178,9 +178,9 @@ def _check_inputs(
 
     limit = config.max_quarantined_fraction
     summaries = [
-        preflight.check_database(config.database)
+        preflight.check_database(config.database, config.window_spans)
         if config.database
-        else preflight.check_trips(args.data_root, config.input_pattern, limit)
+        else preflight.check_trips(args.data_root, layout.ALL_QUARTERS_PATTERN, limit)
     ]
     if args.serving_sample is not None:
         summaries.append(preflight.check_serving_sample(args.serving_sample, limit))

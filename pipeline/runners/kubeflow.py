@@ -16,6 +16,7 @@ from typing import Any, Dict, Iterable
 
 import yaml
 
+from pipeline import node_ids
 from pipeline.config import (
     DATA_SUBDIR,
     DEFAULT_SCHEMA,
@@ -181,6 +182,8 @@ def runner_inputs(config: PipelineConfig):
         data_root=parameters[DATA_ROOT_PARAMETER],
         train_args=parameters[TRAIN_ARGS_PARAMETER],
         schema_sha256=file_sha256(DEFAULT_SCHEMA),
+        # Open-source KFP's compiler has no resolver ("not implemented yet").
+        resolvers=False,
     )
 
 
@@ -210,6 +213,13 @@ def compile_job(config: PipelineConfig, image: str) -> Dict[str, Any]:
     parameters = job["pipelineSpec"]["root"]["inputDefinitions"]["parameters"]
     for name, value in defaults.items():
         parameters[name].update(defaultValue=value, isOptional=True)
+    # The span ExampleGens' drivers, which fingerprint the sources, run only
+    # where ML Metadata is at hand (local runs); on Kubeflow they read their
+    # source every run, or a quarter landing under the same data root would
+    # hit the cache of the run before it.
+    for name, task in job["pipelineSpec"]["root"]["dag"]["tasks"].items():
+        if name in node_ids.SPAN_EXAMPLE_GENS:
+            task["cachingOptions"] = {"enableCache": False}
     return job
 
 

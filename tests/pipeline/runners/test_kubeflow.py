@@ -97,21 +97,51 @@ def test_the_export_writes_only_its_output_and_pushes_under_the_root(tmp_path, m
 
 
 def _local_edges():
+    """The local pipeline's edges with its resolvers (which Kubeflow does not
+    run) contracted: a resolver's consumer depends on what it resolves from."""
+    from tfx.dsl.components.common.resolver import Resolver
+
     from pipeline.runners.local import local_pipeline
 
     pipeline = local_pipeline(PipelineConfig())
+    resolvers = {node.id: node for node in pipeline.components if isinstance(node, Resolver)}
+
+    def depends_on(node):
+        for upstream in node.upstream_nodes:
+            if upstream.id not in resolvers:
+                yield upstream.id
+                continue
+            yield from depends_on(upstream)
+            for channel in upstream._raw_inputs.values():
+                if channel.producer_component_id != node.id:
+                    yield channel.producer_component_id
+
     return {
-        node.id: {upstream.id for upstream in node.upstream_nodes} for node in pipeline.components
+        node.id: set(depends_on(node)) for node in pipeline.components if node.id not in resolvers
     }
 
 
-def test_dag_equals_the_local_pipeline(spec):
+def _ancestors(edges):
+    """Each node's transitive dependencies: the order a DAG imposes."""
+
+    def of(node, seen):
+        for upstream in edges[node]:
+            if upstream not in seen:
+                seen.add(upstream)
+                of(upstream, seen)
+        return seen
+
+    return {node: of(node, set()) for node in edges}
+
+
+def test_dag_orders_the_tasks_as_the_local_pipeline(spec):
     local = _local_edges()
-    assert {
+    kubeflow = {
         task: set(body.get("dependentTasks", []))
         for task, body in spec["root"]["dag"]["tasks"].items()
-    } == local
-    assert "AnomalyGate" in local["Transform"]
+    }
+    assert _ancestors(kubeflow) == _ancestors(local)
+    assert "AnomalyGate" in local["Transform"] and "AnomalyGate" in kubeflow["Transform"]
     assert local["Evaluator"] >= {"Trainer", "LatestBlessedModel"}
 
 
@@ -411,10 +441,10 @@ def test_custom_artifact_types_import_from_their_schema_title(spec):
         assert issubclass(artifact_class, Artifact) and artifact_class.TYPE_NAME == title
 
 
-def test_kfp_does_not_cache_tasks_whose_pre_cache_check_it_skips(spec, exported):
-    """Open-source KFP ignores `lifecycle.preCacheCheck` (ExampleGen's input
-    fingerprint), so the .yaml turns those tasks' cache off; Vertex AI runs
-    the check, so the .json keeps it."""
+def test_kfp_does_not_cache_tasks_whose_pre_cache_check_it_skips(tmp_path):
+    """Open-source KFP ignores `lifecycle.preCacheCheck` (the serving
+    ExampleGen's input fingerprint), so the .yaml turns those tasks' cache
+    off; Vertex AI runs the check, so the .json keeps it."""
 
     def checked_tasks(pipeline_spec):
         executors = pipeline_spec["deploymentSpec"]["executors"]
@@ -427,7 +457,21 @@ def test_kfp_does_not_cache_tasks_whose_pre_cache_check_it_skips(spec, exported)
             ]["container"]
         }
 
-    assert checked_tasks(spec) == {"CsvExampleGen": {"enableCache": False}}
-    job = json.loads(exported[1].read_text())
-    assert checked_tasks(job["pipelineSpec"]) == {"CsvExampleGen": {"enableCache": True}}
+    config = kubeflow.kubeflow_config(PIPELINE_ROOT, serving_data_root=f"{PIPELINE_ROOT}/serving")
+    with _offline():
+        spec = yaml.safe_load(
+            kubeflow.export(config, IMAGE, tmp_path / "pipeline.yaml").read_text()
+        )
+        job = json.loads(kubeflow.export(config, IMAGE, tmp_path / "pipeline.json").read_text())
+    assert checked_tasks(spec) == {"ServingExampleGen": {"enableCache": False}}
+    assert checked_tasks(job["pipelineSpec"]) == {"ServingExampleGen": {"enableCache": True}}
     assert spec["root"]["dag"]["tasks"]["Trainer"]["cachingOptions"] == {"enableCache": True}
+
+
+def test_the_span_example_gen_reads_its_source_every_run(spec, exported):
+    """No driver fingerprints the source on Kubeflow, so caching the task
+    would hand a run the spans of the run before it."""
+    job = json.loads(exported[1].read_text())
+    for pipeline_spec in (spec, job["pipelineSpec"]):
+        task = pipeline_spec["root"]["dag"]["tasks"]["CsvExampleGen"]
+        assert task["cachingOptions"] == {"enableCache": False}
