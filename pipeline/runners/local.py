@@ -9,12 +9,13 @@ import dataclasses
 import datetime
 import sys
 from pathlib import Path
-from typing import Optional, TextIO
+from typing import List, Optional, TextIO
 
 from pipeline import node_ids
 from pipeline.config import PipelineConfig
 from pipeline.metadata import cancel_stale_executions, latest_outputs
 from pipeline.runners.progress import output_to_log, progress_lines
+from pipeline.runners.refusal import refusal_reasons
 from pipeline.runners.run_lock import run_lock
 
 # How TFX's Evaluator names the new model when it compares it to a baseline.
@@ -22,7 +23,18 @@ CANDIDATE_MODEL = "candidate"
 
 
 class ModelNotBlessedError(RuntimeError):
-    """The pipeline ran, but the Evaluator did not bless the new model."""
+    """The pipeline ran, but the Evaluator did not bless the new model.
+
+    The message puts each missed threshold on a line of its own (a reason may
+    hold a semicolon), so a person reads which bar was missed and by how much.
+    """
+
+    def __init__(self, reasons: List[str]):
+        self.reasons = list(reasons) or ["no threshold failure recorded; see the Evaluator output"]
+        super().__init__(
+            "the Evaluator did not bless the new model, so nothing was pushed:"
+            + "".join(f"\n  - {reason}" for reason in self.reasons)
+        )
 
 
 @dataclasses.dataclass
@@ -51,18 +63,15 @@ def overall_metrics(evaluation_uri: str) -> dict:
 
 
 def evaluation_summary(config: PipelineConfig) -> dict:
-    """Overall-slice metrics and threshold failures of the latest Evaluator run."""
+    """Overall-slice metrics, and why the latest Evaluator run refused the
+    model if it did (`failures`, one sentence per missed threshold)."""
     import tensorflow_model_analysis as tfma
 
     components = latest_outputs(Path(config.metadata_path), config.pipeline_name)["components"]
     evaluation_uri = components[node_ids.EVALUATOR]["outputs"]["evaluation"][0]["uri"]
     metrics = overall_metrics(evaluation_uri)
     validation = tfma.load_validation_result(evaluation_uri)
-    failures = [
-        f"{failure.metric_key.name}: {failure.message}"
-        for slice_failures in validation.metric_validations_per_slice
-        for failure in slice_failures.failures
-    ]
+    failures = refusal_reasons(validation, metrics)
     pushed = components.get(node_ids.PUSHER, {}).get("outputs", {}).get("pushed_model", [])
     pushed_dir = None
     if pushed and pushed[0]["properties"].get("pushed"):
@@ -151,10 +160,7 @@ def run(config: PipelineConfig, verbose: bool = False, console: TextIO = sys.std
                 _run_pipeline(config, terminal, inline=True)
     evaluation = evaluation_summary(config)
     if not evaluation["blessed"]:
-        raise ModelNotBlessedError(
-            "the Evaluator did not bless the new model, so nothing was pushed: "
-            + "; ".join(evaluation["failures"] or ["see the Evaluator output"])
-        )
+        raise ModelNotBlessedError(evaluation["failures"])
     return RunResult(
         pushed_model_dir=evaluation["pushed_model_dir"],
         metrics=evaluation["metrics"],

@@ -123,6 +123,30 @@ def test_beam_mode_follows_input_size_and_beam_args_win():
     assert small[-1] == large[-1] == "--direct_num_workers=4"
 
 
+def test_a_refused_model_exits_4_with_each_value_and_threshold(tmp_path, monkeypatch, capsys):
+    """The run's end, without the pipeline: the Evaluator's refusal reaches
+    the terminal as the values TFMA checked and the bars they missed."""
+    from pipeline.cli.run import _run_pipeline
+    from pipeline.config import PipelineConfig
+    from pipeline.runners import local
+
+    reasons = [
+        "auc is undefined (NaN: e.g. no positive label in the eval split); "
+        "it must be at least 0.9000",
+        "binary_accuracy 0.8000 is below the required 0.8500",
+    ]
+    monkeypatch.setattr(local, "_run_pipeline", lambda *args, **kwargs: None)
+    monkeypatch.setattr(
+        local, "evaluation_summary", lambda config: {"blessed": False, "failures": reasons}
+    )
+    code = _run_pipeline(PipelineConfig(output_dir=tmp_path), verbose=False)
+    assert code == exits.EXIT_NOT_BLESSED
+    assert capsys.readouterr().err == (
+        "error: the Evaluator did not bless the new model, so nothing was pushed:\n"
+        f"  - {reasons[0]}\n  - {reasons[1]}\n"
+    )
+
+
 @pytest.mark.slow
 def test_full_run_meets_the_quality_bar(tmp_path):
     """`run` on all bundled data: exit 0, a pushed model with eval AUC >= 0.93."""
