@@ -10,6 +10,9 @@ import datetime
 from pathlib import Path
 from typing import Any, Dict, List
 
+from components.spans.record import NAME_PROPERTY as SPAN_NAME
+from components.spans.record import VERSION_PROPERTY as SPAN_VERSION
+
 NODE_CONTEXT_TYPE = "node"
 
 
@@ -104,11 +107,39 @@ def latest_outputs(metadata_path: Path, pipeline_name: str) -> Dict[str, Any]:
     }
 
 
-def _output_artifacts(store, execution_id: int) -> Dict[str, List[Dict[str, Any]]]:
+def span_artifacts(
+    metadata_path: Path, pipeline_name: str, node_id: str, key: str
+) -> List[Dict[str, Any]]:
+    """The newest version of each span that node `node_id` published under
+    `key`, over all its successful executions, oldest span first: what the
+    pipeline holds per span, whichever run ingested it."""
+    from ml_metadata.proto import metadata_store_pb2
+
+    store = _open_store(metadata_path)
+    context = store.get_context_by_type_and_name(NODE_CONTEXT_TYPE, f"{pipeline_name}.{node_id}")
+    if context is None:
+        return []
+    succeeded = (metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CACHED)
+    ids = [
+        e.id for e in store.get_executions_by_context(context.id) if e.last_known_state in succeeded
+    ]
+    newest: Dict[str, Dict[str, Any]] = {}
+    published = sorted(
+        (a for a in _output_artifacts(store, *ids).get(key, []) if a["state"] == "LIVE"),
+        key=lambda a: (a["properties"].get(SPAN_VERSION, 0), a["id"]),
+    )
+    for artifact in published:
+        name = artifact["properties"].get(SPAN_NAME)
+        if name:
+            newest[name] = artifact
+    return [newest[name] for name in sorted(newest)]
+
+
+def _output_artifacts(store, *execution_ids: int) -> Dict[str, List[Dict[str, Any]]]:
     from ml_metadata.proto import metadata_store_pb2
 
     keys: Dict[int, str] = {}
-    for event in store.get_events_by_execution_ids([execution_id]):
+    for event in store.get_events_by_execution_ids(list(execution_ids)):
         if event.type == metadata_store_pb2.Event.OUTPUT:
             keys[event.artifact_id] = event.path.steps[0].key if event.path.steps else ""
     artifacts = store.get_artifacts_by_id(list(keys))
@@ -122,6 +153,7 @@ def _output_artifacts(store, execution_id: int) -> Dict[str, List[Dict[str, Any]
                 "id": artifact.id,
                 "type": type_names[artifact.type_id],
                 "uri": artifact.uri,
+                "state": metadata_store_pb2.Artifact.State.Name(artifact.state),
                 "properties": _properties(artifact),
             }
         )

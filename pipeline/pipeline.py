@@ -38,7 +38,7 @@ from apache_beam.transforms.environments import DockerEnvironment
 
 # Direct imports, not `tfx.v1`: that also loads the Google Cloud AI Platform
 # extension (5 s of a 15k-row run) which no local or Kubeflow run uses.
-from tfx.components import Pusher, Trainer, Transform
+from tfx.components import Pusher
 from tfx.dsl.components.base import executor_spec
 from tfx.dsl.components.common.resolver import Resolver
 from tfx.orchestration.data_types import RuntimeParameter
@@ -47,7 +47,7 @@ from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
 from tfx.types.channel import Channel
 from tfx.types.standard_artifacts import Examples, ExampleStatistics, TransformCache
 
-from components.anomaly_gate.component import AnomalyGate
+from components.anomaly_gate.component import AnomalyGate, DataValidationResult
 from components.atomic_pusher import executor as atomic_pusher
 from components.csv_ingest.component import QuarantiningCsvExampleGen, SpanCsvExampleGen
 from components.curated_schema.component import CuratedSchemaImporter
@@ -56,6 +56,7 @@ from components.drift_skew.component import DriftSkewCheck
 from components.latest_blessed_model.component import Evaluator, LatestBlessedModel
 from components.per_span.component import SpanExampleValidator, SpanSchemaGen, SpanStatisticsGen
 from components.rows import layout
+from components.span_window.component import Trainer, Transform
 from components.spans import resolvers as resolvers_module
 from components.spans.resolvers import AllVersionsStrategy, SpanWindowStrategy
 from pipeline import node_ids
@@ -187,6 +188,7 @@ def _validated_data(config: PipelineConfig, runner: RunnerInputs) -> _ValidatedD
         statistics_history = Resolver(
             strategy_class=AllVersionsStrategy,
             history=_published(node_ids.STATISTICS_GEN, "statistics", ExampleStatistics),
+            passed=_published(node_ids.ANOMALY_GATE, "result", DataValidationResult),
         ).with_id(node_ids.STATISTICS_HISTORY)
         statistics_history.add_upstream_node(statistics_gen)
         history = statistics_history.outputs["history"]
@@ -210,11 +212,13 @@ def _validated_data(config: PipelineConfig, runner: RunnerInputs) -> _ValidatedD
             # Resolver configs hold no None: all spans unless a window is set.
             config={"num_spans": config.window_spans} if config.window_spans else {},
             examples=_published(example_gen.id, "examples", Examples),
+            # Only spans a gate passed, this run's new ones with them.
+            passed=_published(node_ids.ANOMALY_GATE, "result", DataValidationResult),
             # TFT keeps an analyzer cache per input span artifact, so a
             # window that gained a span analyzes only that span.
             analyzer_cache=_published(node_ids.TRANSFORM, "updated_analyzer_cache", TransformCache),
         ).with_id(node_ids.SPAN_WINDOW)
-        # Only spans that passed the gate are read, and the new ones with them.
+        # After the gate: its result on this run's spans is a resolver input.
         span_window.add_upstream_node(gate)
         window = span_window.outputs[resolvers_module.EXAMPLES]
         analyzer_cache = span_window.outputs[resolvers_module.ANALYZER_CACHE]

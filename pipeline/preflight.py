@@ -23,6 +23,7 @@ from components.database.connection import parse_url
 from components.features import RawType, raw_feature_names, serving_feature_names
 from components.rows import arrow_csv, layout
 from components.rows.csv_records import column_types, data_records, read_records
+from components.spans.record import Span, SpanNameError
 
 MAX_LISTED = 20
 
@@ -119,20 +120,30 @@ def _check_file(path: Path, scan: _Scan) -> List[str]:
         scan.first_header, scan.first_file = header, path
     types = _column_types(header)
     scan.files.append(path)
-    count = None if problems else _arrow_rows(path, header, types, scan)
+    span = _folder_span(path)
+    count = None if problems else _arrow_rows(path, header, types, scan, span)
     if count is None:
-        count = _python_rows(path, header, types, scan)
+        count = _python_rows(path, header, types, scan, span)
     if count == 0:
         problems.append(f"{path}: header only, no rows")
     return problems
 
 
-def _python_rows(path: Path, header: List[str], types, scan: _Scan) -> int:
+def _folder_span(path: Path) -> Optional[Span]:
+    """The span of a file in a quarter folder (`2014-04-01/trips.csv`): its
+    rows must start in that quarter. None for files elsewhere."""
+    try:
+        return Span(path.parent.name)
+    except SpanNameError:
+        return None
+
+
+def _python_rows(path: Path, header: List[str], types, scan: _Scan, span=None) -> int:
     """Checks `path` row by row, naming each bad row; returns its record count."""
 
     count = 0
     with path.open("rb") as handle:
-        for record in data_records(handle, header, types):
+        for record in data_records(handle, header, types, span):
             count += 1
             if record.problem:
                 scan.row_problems.append(f"{path}:{record.line}: {record.problem}")
@@ -150,11 +161,12 @@ def _python_rows(path: Path, header: List[str], types, scan: _Scan) -> int:
     return count
 
 
-def _arrow_rows(path: Path, header: List[str], types, scan: _Scan) -> Optional[int]:
+def _arrow_rows(path: Path, header: List[str], types, scan: _Scan, span=None) -> Optional[int]:
     """Notes the rows of a file Arrow reads whole as the spec types (so no row
-    is bad) a block at a time; None if it cannot, for `_python_rows`."""
+    is bad, or outside its span) a block at a time; None if it cannot, for
+    `_python_rows`."""
 
-    if not arrow_csv.readable(str(path), header, types):
+    if not arrow_csv.readable(str(path), header, types, span.bounds if span else None):
         return None
     count = 0
     with arrow_csv.text_batches(str(path), header) as batches:

@@ -12,7 +12,7 @@ from components.features import RawType
 from components.rows import layout
 from components.trainer.contract import PROBABILITY_OUTPUT, SERVING_SIGNATURE, TRANSFORM_SIGNATURE
 from pipeline.config import REPO_ROOT
-from tests.support.runs import latest_outputs
+from tests.support.runs import SLICE_QUARTERS, latest_outputs
 
 pytestmark = pytest.mark.slow
 
@@ -24,6 +24,8 @@ ALL_COMPONENTS = {
     "ExampleValidator",
     "DriftSkewCheck",
     "AnomalyGate",
+    "StatisticsHistory",
+    "SpanWindow",
     "Transform",
     "Trainer",
     "LatestBlessedModel",
@@ -43,22 +45,37 @@ def test_every_component_ran_and_wrote_its_artifacts(small_run):
                 assert uri.exists() and any(uri.rglob("*")), (name, uri)
 
 
-def test_the_gate_recorded_both_splits(small_run):
+def test_the_gate_recorded_both_splits_of_each_span(small_run):
     _, _, components = small_run
     counts = components["AnomalyGate"]["outputs"]["result"][0]["properties"]["examples_per_split"]
-    assert counts["train"] + counts["eval"] == 2683
-    assert counts["eval"] > 0.1 * counts["train"]
+    assert sum(counts.values()) == 2683
+    for span, rows in zip(SLICE_QUARTERS, (1380, 1303)):
+        train, evaluation = counts[f"{span}/train"], counts[f"{span}/eval"]
+        assert train + evaluation == rows
+        assert evaluation > 0.1 * train
+
+
+def test_each_span_has_its_own_artifacts(small_run):
+    _, _, components = small_run
+    for node_id, key in (
+        ("CsvExampleGen", "examples"),
+        ("StatisticsGen", "statistics"),
+        ("ExampleValidator", "anomalies"),
+        ("DriftSkewCheck", "anomalies"),
+    ):
+        spans = [a["properties"]["span_name"] for a in components[node_id]["outputs"][key]]
+        assert spans == list(SLICE_QUARTERS), node_id
 
 
 def test_the_newest_span_was_compared_with_the_one_before(small_run):
-    _, result, components = small_run
+    _, result, _ = small_run
     assert result.data_checks == {
-        "span_drift": "span 2014-07-01 (1303 examples) against span 2014-04-01 (1380)",
+        "spans": "ingested 2014-04-01, 2014-07-01",
+        "span_drift": "span 2014-07-01 (1045 train examples) against span 2014-04-01 (1116)",
+        "restatement": "not checked: first version of the span",
         "serving_skew": "not checked: no serving sample given",
         "quarantine": "CsvExampleGen: 0 of 2683 rows",
     }
-    spans = components["DriftSkewCheck"]["outputs"]["span_statistics"][0]
-    assert spans["properties"]["split_names"] == '["2014-04-01", "2014-07-01"]'
     assert result.accepted_anomalies == []
 
 
@@ -142,19 +159,30 @@ def test_transform_signature_yields_model_inputs_and_label(small_run):
     assert "fare_z" in transformed and "start_hour" in transformed
 
 
-def test_second_run_reuses_the_cache(small_run):
+TRAINING = ("Transform", "Trainer", "LatestBlessedModel", "Evaluator", "Pusher")
+
+
+def test_unchanged_data_ingests_and_trains_nothing(small_run):
     from pipeline.runners import local
 
     config, _, before = small_run
     pushed_before = sorted(os.listdir(config.serving_dir))
-    local.run(config)
+    second = local.run(config)
     after = latest_outputs(config)
-    # The baseline is looked up once per candidate model, so an unchanged run
-    # is wholly cached and pushes nothing again.
-    for name in ALL_COMPONENTS:
+    # The driver finds every span ingested: ExampleGen publishes nothing, and
+    # the window, so everything after it, is the first run's. The baseline is
+    # looked up once per candidate model, so nothing is pushed again.
+    assert "examples" not in after["CsvExampleGen"]["outputs"]
+    assert second.data_checks["spans"].startswith("none new")
+    for name in TRAINING:
         assert after[name]["state"] == "CACHED", name
         assert after[name]["outputs"] == before[name]["outputs"], name
     assert sorted(os.listdir(config.serving_dir)) == pushed_before
+    # Once the empty ingestion is recorded, the next run is wholly cached.
+    local.run(config)
+    third = latest_outputs(config)
+    for name in ALL_COMPONENTS - {"StatisticsHistory", "SpanWindow"}:
+        assert third[name]["state"] == "CACHED", name
 
 
 def test_anomalies_stop_the_run_before_transform(gate_failed_run):

@@ -26,7 +26,9 @@ from components import features
 from components.anomaly_gate.accepted import DATASET, AcceptedAnomaly, from_json
 from components.artifact_files import ANOMALIES_FILE
 from components.drift_skew.outputs import RESTATEMENT_CHECK, SERVING_SKEW_CHECK, SPAN_DRIFT_CHECK
-from components.spans.record import span_of
+from components.spans.ingested import PASSED_PROPERTY
+from components.spans.manifest import expand_inputs
+from components.spans.record import span_of, to_json
 
 STATISTICS_KEY = "statistics"
 ANOMALIES_KEY = "anomalies"
@@ -203,6 +205,7 @@ class Executor(base_executor.BaseExecutor):
         output_dict: Dict[str, List[types.Artifact]],
         exec_properties: Dict[str, Any],
     ) -> None:
+        input_dict = expand_inputs(input_dict, STATISTICS_KEY, ANOMALIES_KEY, DRIFT_ANOMALIES_KEY)
         statistics = _by_span(input_dict.get(STATISTICS_KEY) or [])
         schema_anomalies = _by_span(input_dict.get(ANOMALIES_KEY) or [])
         drift_anomalies = _by_span(input_dict.get(DRIFT_ANOMALIES_KEY) or [])
@@ -238,6 +241,10 @@ class Executor(base_executor.BaseExecutor):
             "accepted_anomalies": [str(finding) for finding in taken],
         }
         result = artifact_utils.get_single_instance(output_dict[RESULT_KEY])
+        # What the drivers and resolvers read: these spans may be trained on.
+        result.set_string_custom_property(
+            PASSED_PROPERTY, to_json(span_of(artifact) for artifact in statistics.values())
+        )
         for name in ("spans", "examples_per_split", "checks", "accepted_anomalies"):
             result.set_json_value_custom_property(name, summary[name])
         io_utils.write_string_file(

@@ -24,6 +24,7 @@ artifact that AnomalyGate reads like ExampleValidator's.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any, Dict, List, Optional
 
@@ -32,11 +33,13 @@ from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_p
 from tfx import types
 from tfx.components.util import tfxio_utils
 from tfx.dsl.components.base import base_beam_executor
+from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
 from components.artifact_files import ANOMALIES_FILE
 from components.drift_skew.outputs import (
+    COMPARED_SPLIT,
     DRIFT_SPLIT,
     RESTATEMENT_CHECK,
     RESTATEMENT_SPLIT,
@@ -45,6 +48,7 @@ from components.drift_skew.outputs import (
     SKEW_SPLIT,
     SPAN_DRIFT_CHECK,
 )
+from components.spans.manifest import expand_inputs, publish
 from components.spans.per_span import span_outputs
 from components.spans.record import Span, span_of
 
@@ -53,7 +57,7 @@ HISTORY_KEY = "history"
 SCHEMA_KEY = "schema"
 SERVING_EXAMPLES_KEY = "serving_examples"
 ANOMALIES_KEY = "anomalies"
-COMPARED_SPLIT = "train"
+CHECKS_FILE = "checks.json"
 
 # What the comparators report; everything else is ExampleValidator's job.
 COMPARATOR_TYPES = frozenset(
@@ -179,7 +183,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         output_dict: Dict[str, List[types.Artifact]],
         exec_properties: Dict[str, Any],
     ) -> None:
-        current = sorted(input_dict[STATISTICS_KEY], key=span_of)
+        input_dict = expand_inputs(input_dict, STATISTICS_KEY, HISTORY_KEY)
+        current = sorted(input_dict.get(STATISTICS_KEY) or [], key=span_of)
         current_uris = {a.uri for a in current}
         history = [a for a in input_dict.get(HISTORY_KEY) or [] if a.uri not in current_uris]
         schema = io_utils.SchemaReader().read(
@@ -200,8 +205,12 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             for name, text in checks.items():
                 anomalies.set_string_custom_property(name, text)
             _write_splits(anomalies, ANOMALIES_FILE, splits)
+            # What was compared, beside the findings (a first span has none).
+            io_utils.write_string_file(
+                os.path.join(anomalies.uri, CHECKS_FILE), json.dumps(checks, indent=2)
+            )
             results.append(anomalies)
-        output_dict[ANOMALIES_KEY][:] = results
+        publish(output_dict, ANOMALIES_KEY, template, results)
 
     def _span_findings(self, span, statistics, known, history, schema, serving):
         """({check: what it compared}, {split: findings}) for one span."""
@@ -214,7 +223,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             before = compared_statistics(previous)
             splits[DRIFT_SPLIT] = drift(this, before, schema)
             checks[SPAN_DRIFT_CHECK] = (
-                f"span {span.name} ({_count(this)} examples) against span "
+                f"span {span.name} ({_count(this)} train examples) against span "
                 f"{span_of(previous).name} ({_count(before)})"
             )
         replaced = replaced_version(span, history)
@@ -242,7 +251,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
 
 
 def _write_splits(artifact: types.Artifact, file_name: str, messages: Dict[str, Any]) -> None:
-    """One message per split folder of a multi-split artifact, as TFX lays them out."""
+    """One message per split folder of a multi-split artifact, as TFX lays them
+    out; the artifact's folder exists even when it has no split."""
+    fileio.makedirs(artifact.uri)
     artifact.split_names = artifact_utils.encode_split_names(sorted(messages))
     for split, message in messages.items():
         io_utils.write_bytes_file(

@@ -10,3 +10,5 @@ SKEW_SPLIT = "serving_skew"
 SPAN_DRIFT_CHECK = "span_drift"
 RESTATEMENT_CHECK = "restatement"
 SERVING_SKEW_CHECK = "serving_skew"
+# The split of each span's statistics that the drift checks compare.
+COMPARED_SPLIT = "train"

@@ -19,6 +19,7 @@ from components.atomic_pusher.layout import (
     SAVED_MODEL_FILE,
     versions_newest_first,
 )
+from components.spans.manifest import expand_inputs
 
 PUSH_DIRECTORY_KEY = "push_directory"
 CANDIDATE_KEY = "candidate"
@@ -82,4 +83,6 @@ class EvaluatorExecutor(evaluator_executor.Executor):
         if len(baselines) == 1 and baselines[0].get_int_custom_property(NO_MODEL_PUSHED):
             # TFX's Evaluator then drops the change thresholds (rubber stamp).
             input_dict = {k: v for k, v in input_dict.items() if k != key}
+        # Every span of the window (see components/spans/manifest.py).
+        input_dict = expand_inputs(input_dict, standard_component_specs.EXAMPLES_KEY)
         super().Do(input_dict, output_dict, exec_properties)

@@ -25,6 +25,7 @@ from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import proto_utils
 
 from components.spans.driver import TO_INGEST_KEY
+from components.spans.manifest import publish
 from components.spans.per_span import span_outputs
 from components.spans.record import NAME_PROPERTY as SPAN_LABEL_PROPERTY
 from components.spans.record import Span, from_json
@@ -106,7 +107,7 @@ class StreamingExampleGenExecutor(BaseExampleGenExecutor):
         if jobs:
             self.write_examples(jobs)
         self.set_formats(artifacts, exec_properties)
-        output_dict[key][:] = artifacts
+        publish(output_dict, key, template, artifacts)
 
     def write_examples(self, jobs: List[Tuple[Dict[str, Any], types.Artifact]]) -> None:
         """One Beam pipeline writing each (exec_properties, artifact) job."""

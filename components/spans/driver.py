@@ -1,11 +1,12 @@
 """The driver of the span ExampleGens: which spans this run ingests.
 
 It lists the source's spans in the window with their fingerprints (the
-source's `spans` function), reads from ML Metadata the spans this node
-already published, and passes the executor the window, each span with the
-version it gets, and the spans to ingest: those new or whose content
-changed. Kubeflow runs no custom driver; there the executor lists the window
-itself and ingests every span of it.
+source's `spans` function), reads from ML Metadata the spans a gate already
+passed (components/spans/ingested.py), and passes the executor the window,
+each span with the version it gets, and the spans to ingest: those new,
+whose content changed, or that the gate has not passed yet. Kubeflow runs
+no custom driver; there the executor lists the window itself and ingests
+every span of it.
 
 Both lists are execution properties, so they are part of TFX's cache key: a
 window whose spans are all ingested runs once with nothing to ingest (and
@@ -19,7 +20,7 @@ from typing import Callable, Dict, List
 from tfx.components.example_gen import driver as example_gen_driver
 from tfx.proto.orchestration import driver_output_pb2
 
-from components.spans.ingested import ingested_spans
+from components.spans.ingested import passed_spans
 from components.spans.record import Span, to_json
 
 # Execution properties the driver sets.
@@ -55,7 +56,7 @@ def span_driver(list_spans: Callable[[dict], List[Span]]):
         def run(self, execution_info) -> driver_output_pb2.DriverOutput:
             window = list_spans(dict(execution_info.exec_properties))
             with self._mlmd_connection as handle:
-                ingested = ingested_spans(
+                ingested = passed_spans(
                     handle.store,
                     execution_info.pipeline_info.id,
                     execution_info.pipeline_node.node_info.id,

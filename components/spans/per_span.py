@@ -13,6 +13,7 @@ import copy
 import posixpath
 from typing import Any, Dict, List, Type
 
+from components.spans.manifest import expand_inputs, publish
 from components.spans.record import span_of, tag
 
 
@@ -33,14 +34,16 @@ def per_span(base: Type, input_key: str) -> Type:
 
     class PerSpanExecutor(base):
         def Do(self, input_dict, output_dict, exec_properties) -> None:
+            input_dict = expand_inputs(input_dict, input_key)
             templates = {key: artifacts[0] for key, artifacts in output_dict.items()}
-            for artifacts in output_dict.values():
-                artifacts.clear()
+            published = {key: [] for key in output_dict}
             for artifact in sorted(input_dict[input_key], key=span_of):
                 outputs = span_outputs(templates, span_of(artifact))
                 super().Do({**input_dict, input_key: [artifact]}, outputs, exec_properties)
                 for key, [output] in outputs.items():
-                    output_dict[key].append(output)
+                    published[key].append(output)
+            for key, artifacts in published.items():
+                publish(output_dict, key, templates[key], artifacts)
 
     PerSpanExecutor.__name__ = PerSpanExecutor.__qualname__ = f"PerSpan{base.__name__}"
     return PerSpanExecutor

@@ -4,26 +4,42 @@ Airflow runs; open-source Kubeflow runs no resolver).
 - `SpanWindowStrategy`: the newest version of each of the newest N spans,
   oldest first: the rolling training window; and the Transform analyzer
   cache to start from (`analyzer_cache`).
-- `AllVersionsStrategy`: every artifact, every version: the statistics
+- `AllVersionsStrategy`: every version of every span: the statistics
   history the drift check picks its comparisons from.
+
+Both keep only span versions a gate passed.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Dict, List, Optional
 
 from tfx import types
 from tfx.dsl.components.common import resolver as resolver_strategy
 
+from components.spans.ingested import PASSED_PROPERTY, passed_records
 from components.spans.record import NAME_PROPERTY, span_of
 
 # The span window resolver's inputs and outputs.
 EXAMPLES = "examples"
 ANALYZER_CACHE = "analyzer_cache"
+HISTORY = "history"
+# Both resolvers' input: the gates' results.
+PASSED = "passed"
 
 
 def _spanned(artifacts: List[types.Artifact]) -> List[types.Artifact]:
     return [a for a in artifacts if a.has_custom_property(NAME_PROPERTY)]
+
+
+def _passed(artifacts: List[types.Artifact], input_dict) -> List[types.Artifact]:
+    """The span artifacts whose span version a gate passed (`passed`: the
+    gates' results): a refused span is never trained on or compared with."""
+    passed = passed_records(
+        result.get_string_custom_property(PASSED_PROPERTY) for result in input_dict.get(PASSED, [])
+    )
+    return [a for a in _spanned(artifacts) if span_of(a) in passed]
 
 
 def span_window(artifacts: List[types.Artifact], num_spans: Optional[int]) -> List[types.Artifact]:
@@ -38,18 +54,65 @@ def span_window(artifacts: List[types.Artifact], num_spans: Optional[int]) -> Li
     return [newest[name] for name in names]
 
 
+def _cached_keys(cache: types.Artifact) -> List[str]:
+    from tfx.dsl.io import fileio
+
+    return fileio.listdir(cache.uri) if fileio.exists(cache.uri) else []
+
+
+def _dataset_digest(examples: types.Artifact) -> str:
+    """How TFT names an examples artifact's train split in its cache: the
+    SHA-256 of the split's file pattern (tfx/components/transform/executor.py)."""
+    from tfx.types import artifact_utils
+    from tfx.utils import io_utils
+
+    pattern = io_utils.all_files_pattern(artifact_utils.get_split_uri([examples], "train"))
+    return hashlib.sha256(pattern.encode()).hexdigest()
+
+
+def analyzer_cache(
+    caches: List[types.Artifact], window: List[types.Artifact], cached_keys=_cached_keys
+) -> List[types.Artifact]:
+    """The newest analyzer cache that lacks a span of `window`.
+
+    Transform writes a cache covering its whole input, so the newest cache
+    after a run over this very window covers all of it; taking that one would
+    change Transform's input every run and defeat TFX's cache. The newest
+    cache from before the window last changed gives the same analysis (TFT
+    analyzes only the spans it lacks) and stays the same run after run.
+    """
+    digests = {_dataset_digest(examples) for examples in window}
+    for cache in sorted(caches, key=lambda a: a.id, reverse=True):
+        keys = cached_keys(cache)
+        covered = {d for d in digests if any(key.endswith(d) for key in keys)}
+        if covered != digests:
+            return [cache]
+    return []
+
+
 class SpanWindowStrategy(resolver_strategy.ResolverStrategy):
+    """`examples`: the span window; `analyzer_cache`: see `analyzer_cache`."""
+
     def __init__(self, num_spans: Optional[int] = None):
         self._num_spans = num_spans
 
     def resolve_artifacts(self, store, input_dict):
         del store
+        window = span_window(_passed(input_dict[EXAMPLES], input_dict), self._num_spans)
+        # A resolver returns every input key; `passed` as it came.
         return {
-            key: span_window(artifacts, self._num_spans) for key, artifacts in input_dict.items()
+            EXAMPLES: window,
+            ANALYZER_CACHE: analyzer_cache(input_dict.get(ANALYZER_CACHE, []), window),
+            PASSED: input_dict.get(PASSED, []),
         }
 
 
 class AllVersionsStrategy(resolver_strategy.ResolverStrategy):
+    """`history`: every passed version of every span."""
+
     def resolve_artifacts(self, store, input_dict):
         del store
-        return {key: _spanned(artifacts) for key, artifacts in input_dict.items()}
+        return {
+            HISTORY: _passed(input_dict[HISTORY], input_dict),
+            PASSED: input_dict.get(PASSED, []),
+        }

@@ -20,7 +20,7 @@ from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 from components.artifact_files import SCHEMA_FILE, STATISTICS_FILE, split_dir
 from pipeline import node_ids
 from pipeline.config import PipelineConfig
-from pipeline.metadata import latest_outputs
+from pipeline.metadata import latest_outputs, span_artifacts
 
 
 def load_schema(path: Path) -> schema_pb2.Schema:
@@ -41,11 +41,21 @@ def canonical_lines(schema: schema_pb2.Schema) -> List[str]:
 
 
 def _latest(output_dir: Path, pipeline_name: str, component: str, key: str) -> dict:
+    """`component`'s artifact for the newest span."""
+    metadata_path = Path(PipelineConfig(output_dir=str(output_dir)).metadata_path)
+    spans = span_artifacts(metadata_path, pipeline_name, component, key)
+    if not spans:
+        raise FileNotFoundError(f"the runs in {output_dir} have no {component} output")
+    return spans[-1]
+
+
+def _last_ingested(output_dir: Path, pipeline_name: str) -> list:
+    """The statistics of the spans the latest run ingested (those its gate
+    judged), or the newest span's when it ingested none."""
     metadata_path = Path(PipelineConfig(output_dir=str(output_dir)).metadata_path)
     components = latest_outputs(metadata_path, pipeline_name)["components"]
-    if component not in components:
-        raise FileNotFoundError(f"the latest run in {output_dir} has no {component} output")
-    return components[component]["outputs"][key][0]
+    ingested = components.get(node_ids.STATISTICS_GEN, {}).get("outputs", {}).get("statistics")
+    return ingested or [_latest(output_dir, pipeline_name, node_ids.STATISTICS_GEN, "statistics")]
 
 
 def diff(curated_path: Path, output_dir: Path, pipeline_name: str) -> Tuple[str, str]:
@@ -71,7 +81,8 @@ def _leading_comments(text: str) -> str:
 
 
 def update(curated_path: Path, output_dir: Path, pipeline_name: str, split: str = "train") -> str:
-    """Rewrites the curated schema to accept the latest statistics of `split`.
+    """Rewrites the curated schema to accept the statistics of `split` of the
+    spans the latest run ingested.
 
     Returns the diff it made. The file's leading comment block is kept;
     comments inside feature blocks are not (protobuf text drops them), so
@@ -79,15 +90,16 @@ def update(curated_path: Path, output_dir: Path, pipeline_name: str, split: str 
     """
     import tensorflow_data_validation as tfdv
 
-    statistics = _latest(output_dir, pipeline_name, node_ids.STATISTICS_GEN, "statistics")
-    if split not in json.loads(statistics["properties"]["split_names"]):
-        raise ValueError(f"the latest statistics have no split {split!r}")
-    stats = statistics_pb2.DatasetFeatureStatisticsList.FromString(
-        (Path(statistics["uri"]) / split_dir(split) / STATISTICS_FILE).read_bytes()
-    )
     old_text = curated_path.read_text(encoding="utf-8")
     old = load_schema(curated_path)
-    new = tfdv.update_schema(old, stats, infer_feature_shape=False)
+    new = old
+    for statistics in _last_ingested(output_dir, pipeline_name):
+        if split not in json.loads(statistics["properties"]["split_names"]):
+            raise ValueError(f"the latest statistics have no split {split!r}")
+        stats = statistics_pb2.DatasetFeatureStatisticsList.FromString(
+            (Path(statistics["uri"]) / split_dir(split) / STATISTICS_FILE).read_bytes()
+        )
+        new = tfdv.update_schema(new, stats, infer_feature_shape=False)
     curated_path.write_text(
         _leading_comments(old_text) + text_format.MessageToString(new), encoding="utf-8"
     )

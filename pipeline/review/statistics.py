@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 
 from components import features
 from components.artifact_files import ANOMALIES_FILE, STATISTICS_FILE, split_dir
-from components.drift_skew.outputs import DRIFT_SPLIT
+from components.drift_skew.outputs import COMPARED_SPLIT, DRIFT_SPLIT
+from components.spans.record import NAME_PROPERTY as SPAN_NAME
+from pipeline import node_ids
 from pipeline.config import PipelineConfig
-from pipeline.metadata import latest_outputs
+from pipeline.metadata import MetadataNotFoundError, span_artifacts
 from pipeline.review.page import render_html
 from pipeline.review.summary import build_report
 
@@ -35,19 +37,19 @@ def _anomalies(artifact: Dict, split: str) -> anomalies_pb2.Anomalies:
     return anomalies_pb2.Anomalies.FromString(path.read_bytes())
 
 
-def _span_pair(components: Dict) -> Optional[Dict]:
-    """The newest span's statistics and the one before it, as DriftSkewCheck
-    computed them, if the data has two spans."""
-    if "DriftSkewCheck" not in components:
-        return None
-    by_span = components["DriftSkewCheck"]["outputs"]["span_statistics"][0]
-    spans = sorted(_split_names(by_span))
+def _span_pair(spans: List[Dict]) -> Optional[Dict]:
+    """The newest span's statistics and the one before it, as the drift
+    check compares them (their train splits), if there are two spans."""
     if len(spans) < 2:
         return None
     return {
-        "current": (spans[-1], _statistics(by_span, spans[-1])),
-        "previous": (spans[-2], _statistics(by_span, spans[-2])),
+        name: (artifact["properties"][SPAN_NAME], _statistics(artifact, COMPARED_SPLIT))
+        for name, artifact in (("current", spans[-1]), ("previous", spans[-2]))
     }
+
+
+def _of_span(artifacts: List[Dict], span: str) -> Optional[Dict]:
+    return next((a for a in artifacts if a["properties"].get(SPAN_NAME) == span), None)
 
 
 _MEASURES = {
@@ -78,16 +80,25 @@ def default_report_path(output_dir: Path) -> Path:
 def write_review(
     output_dir: Path, pipeline_name: str, out: Optional[Path] = None
 ) -> Tuple[Path, Path]:
-    """Writes the report for the run's latest statistics; returns (report, facets)."""
+    """Writes the report for the newest span's statistics, with its drift
+    from the span before it; returns (report, facets)."""
     metadata_path = Path(PipelineConfig(output_dir=str(output_dir)).metadata_path)
-    components = latest_outputs(metadata_path, pipeline_name)["components"]
-    statistics = components["StatisticsGen"]["outputs"]["statistics"][0]
-    splits = _split_names(statistics)
-    stats_by_split = {split: _statistics(statistics, split) for split in splits}
+
+    def per_span(node_id: str, key: str) -> List[Dict]:
+        return span_artifacts(metadata_path, pipeline_name, node_id, key)
+
+    spans = per_span(node_ids.STATISTICS_GEN, "statistics")
+    if not spans:
+        raise MetadataNotFoundError(
+            f"no statistics of pipeline {pipeline_name!r} in {metadata_path}"
+        )
+    statistics = spans[-1]
+    newest = statistics["properties"][SPAN_NAME]
+    stats_by_split = {split: _statistics(statistics, split) for split in _split_names(statistics)}
     anomalies_by_split = {}
-    for component in ("ExampleValidator", "DriftSkewCheck"):
-        if component in components:
-            anomalies = components[component]["outputs"]["anomalies"][0]
+    for node_id in (node_ids.EXAMPLE_VALIDATOR, node_ids.DRIFT_SKEW_CHECK):
+        anomalies = _of_span(per_span(node_id, "anomalies"), newest)
+        if anomalies:
             anomalies_by_split.update(
                 {split: _anomalies(anomalies, split) for split in _split_names(anomalies)}
             )
@@ -95,10 +106,10 @@ def write_review(
     content = build_report(
         stats_by_split,
         anomalies_by_split,
-        spans=_span_pair(components),
+        spans=_span_pair(spans),
         gate_drift=gate_drift(drift_split) if drift_split else {},
         sensitive=[f.name for f in features.RAW_FEATURES if f.sensitive],
-        title=f"{pipeline_name}: data statistics ({components['StatisticsGen']['finished_at']})",
+        title=f"{pipeline_name}: data statistics of span {newest}",
     )
     out = out or default_report_path(output_dir)
     out.parent.mkdir(parents=True, exist_ok=True)

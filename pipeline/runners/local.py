@@ -83,11 +83,22 @@ def evaluation_summary(config: PipelineConfig) -> dict:
         "failures": failures,
         "pushed_model_dir": pushed_dir,
         "data_checks": {
-            **gate["properties"].get("checks", {}),
+            **span_checks(gate["properties"]),
             "quarantine": _quarantine_summary(components),
         },
         "accepted_anomalies": gate["properties"].get("accepted_anomalies", []),
     }
+
+
+def span_checks(gate: dict) -> dict:
+    """What the gate judged in this run: the spans it ingested, and the
+    newest one's checks (every span's are in the gate's result)."""
+    spans = gate.get("spans", [])
+    if not spans:
+        return {"spans": "none new: every span of the window was ingested before"}
+    checks = gate.get("checks", {}).get(spans[-1], {})
+    listed = ", ".join(spans) if len(spans) <= 3 else f"{len(spans)}, {spans[0]} to {spans[-1]}"
+    return {"spans": f"ingested {listed}", **checks}
 
 
 def _quarantine_summary(components: dict) -> str:

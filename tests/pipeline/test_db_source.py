@@ -1,6 +1,7 @@
 """DatabaseExampleGen on real databases: SQLite and a PostgreSQL server the
-tests start. The same rows give the same statistics as the CSV source;
-caching follows the database's contents; failures write nothing."""
+tests start. The same rows give the same statistics per span as the CSV
+source; ingestion follows the database's contents span by span; failures
+write nothing."""
 
 import dataclasses
 from pathlib import Path
@@ -22,25 +23,40 @@ SOURCES = ("CsvExampleGen", "SqliteExampleGen", "PostgresExampleGen")
 
 
 def _ingestion_pipeline(tmp: Path, data_root: Path, sqlite_url: str, postgres_url: str):
-    """The three sources side by side, each with its StatisticsGen."""
+    """The three sources side by side, each with its per-span statistics,
+    validation and gate: the drivers ingest what no gate has passed yet."""
     from tfx import v1 as tfx
 
+    from components.anomaly_gate.component import AnomalyGate
+    from components.curated_schema.component import CuratedSchemaImporter
+    from components.curated_schema.executor import file_sha256
+    from components.per_span.component import SpanExampleValidator, SpanStatisticsGen
     from pipeline import pipeline as assembly
     from pipeline.config import DatabaseSource, PipelineConfig
 
     config = PipelineConfig(
         data_root=data_root, output_dir=tmp / "out", beam_args=("--direct_running_mode=in_memory",)
     )
-    components = []
+    schema = CuratedSchemaImporter(
+        schema_file=config.schema_path, schema_sha256=file_sha256(config.schema_path)
+    )
+    components = [schema]
     for name, database in zip(SOURCES, (None, sqlite_url, postgres_url)):
         source = DatabaseSource(url=database) if database else None
         example_gen = assembly._example_gen(  # noqa: SLF001 (the pipeline's own)
             PipelineConfig(data_root=data_root, database=source), str(data_root)
         ).with_id(name)
-        statistics = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"]).with_id(
+        statistics = SpanStatisticsGen(examples=example_gen.outputs["examples"]).with_id(
             f"{name}Statistics"
         )
-        components += [example_gen, statistics]
+        validator = SpanExampleValidator(
+            statistics=statistics.outputs["statistics"], schema=schema.outputs["schema"]
+        ).with_id(f"{name}Validator")
+        gate = AnomalyGate(
+            statistics=statistics.outputs["statistics"],
+            anomalies=validator.outputs["anomalies"],
+        ).with_id(f"{name}Gate")
+        components += [example_gen, statistics, validator, gate]
     return config, tfx.dsl.Pipeline(
         pipeline_name=config.pipeline_name,
         pipeline_root=config.pipeline_root,
@@ -59,10 +75,14 @@ def _run(pipeline):
     tfx.orchestration.LocalDagRunner().run(pipeline)
 
 
-def _statistics(outputs, name: str, split: str):
+def _statistics(outputs, name: str, split: str, span: str):
     import tensorflow_data_validation as tfdv
 
-    [statistics] = outputs[f"{name}Statistics"]["outputs"]["statistics"]
+    [statistics] = [
+        a
+        for a in outputs[f"{name}Statistics"]["outputs"]["statistics"]
+        if a["properties"]["span_name"] == span
+    ]
     stats = tfdv.load_stats_binary(
         str(Path(statistics["uri"]) / split_dir(split) / STATISTICS_FILE)
     )
@@ -113,43 +133,40 @@ def ingested(tmp_path_factory, postgres):
     return Ingested(config, pipeline, first, second, postgres_url)
 
 
-def test_database_and_csv_sources_give_equal_statistics(ingested):
+def test_database_and_csv_sources_give_equal_statistics_per_span(ingested):
     outputs = ingested.first
-    for split in ("train", "eval"):
-        csv_count, csv_features = _statistics(outputs, "CsvExampleGen", split)
-        assert csv_count > 0
-        for name in SOURCES[1:]:
-            count, features = _statistics(outputs, name, split)
-            assert count == csv_count, (name, split)
-            _same(features, csv_features, f"{name}/{split}")
+    for span in SLICE_QUARTERS:
+        for split in ("train", "eval"):
+            csv_count, csv_features = _statistics(outputs, "CsvExampleGen", split, span)
+            assert csv_count > 0
+            for name in SOURCES[1:]:
+                count, features = _statistics(outputs, name, split, span)
+                assert count == csv_count, (name, split, span)
+                _same(features, csv_features, f"{name}/{span}/{split}")
 
 
-def test_database_examples_carry_the_newest_span_and_a_fingerprint(ingested):
-    outputs = ingested.first
+def test_database_examples_are_one_artifact_per_span_with_a_fingerprint(ingested):
     from components.rows.spans import quarter_name
 
-    newest = max(SLICE_QUARTERS)
     for name in SOURCES[1:]:
-        [examples] = outputs[name]["outputs"]["examples"]
-        assert quarter_name(examples["properties"]["span"]) == newest
-        assert (
-            f"spans:{min(SLICE_QUARTERS)}..{newest}"
-            in (examples["properties"]["input_fingerprint"])
-        )
+        examples = ingested.first[name]["outputs"]["examples"]
+        assert [quarter_name(a["properties"]["span"]) for a in examples] == list(SLICE_QUARTERS)
+        for artifact in examples:
+            assert artifact["properties"]["span_name"] == quarter_name(
+                artifact["properties"]["span"]
+            )
+            # COUNT(*) first: the span's rows.
+            assert int(artifact["properties"]["span_fingerprint"].split(",")[0]) > 1000
 
 
-def test_an_unchanged_database_is_taken_from_cache(ingested):
-    first, second = ingested.first, ingested.second
+def test_an_unchanged_database_ingests_nothing(ingested):
+    second = ingested.second
     for name in SOURCES:
-        assert second[name]["state"] == "CACHED", name
-        assert (
-            second[name]["outputs"]["examples"][0]["id"]
-            == first[name]["outputs"]["examples"][0]["id"]
-        )
+        assert "examples" not in second[name]["outputs"], name
 
 
 def test_a_new_quarter_of_rows_is_ingested_on_the_next_run(ingested):
-    config, pipeline, second = ingested.config, ingested.pipeline, ingested.second
+    config, pipeline = ingested.config, ingested.pipeline
     database = parse_url(ingested.postgres_url)
     connection = database.connect()
     # A copy of one trip, moved into the next quarter (2014-10-01).
@@ -166,18 +183,20 @@ def test_a_new_quarter_of_rows_is_ingested_on_the_next_run(ingested):
     )
     connection.commit()
     connection.close()
-    _run(pipeline)
-    third = latest_outputs(config)
-    assert third["SqliteExampleGen"]["state"] == "CACHED"
-    assert third["PostgresExampleGen"]["state"] == "COMPLETE"
-    [examples] = third["PostgresExampleGen"]["outputs"]["examples"]
-    from components.rows.spans import quarter_name
+    from components.anomaly_gate.executor import DataValidationError
 
-    assert quarter_name(examples["properties"]["span"]) == "2014-10-01"
-    count, _ = _statistics(third, "PostgresExampleGen", "train")
-    old, _ = _statistics(second, "PostgresExampleGen", "train")
-    evals = [_statistics(o, "PostgresExampleGen", "eval")[0] for o in (second, third)]
-    assert count + evals[1] == old + evals[0] + 1
+    # One trip is no quarter: its gate stops the run, after ingesting only it.
+    with pytest.raises(DataValidationError, match=r"split '2014-10-01/\w+': no examples"):
+        _run(pipeline)
+    third = latest_outputs(config)
+    assert third["PostgresExampleGen"]["state"] == "COMPLETE"
+    # Only the new quarter, with its one trip, is ingested.
+    [examples] = third["PostgresExampleGen"]["outputs"]["examples"]
+    assert examples["properties"]["span_name"] == "2014-10-01"
+    counts = [
+        _statistics(third, "PostgresExampleGen", s, "2014-10-01")[0] for s in ("train", "eval")
+    ]
+    assert sum(counts) == 1
 
 
 def _columns(database):

@@ -147,14 +147,20 @@ def test_duplicate_rows_pass_with_a_warning_naming_the_lines(data_root):
 
 def test_duplicates_are_found_across_arrow_read_and_row_by_row_files(data_root):
     """A file with a bad row is checked row by row, a clean one through
-    Arrow; a row repeated across them is still a duplicate, with its lines."""
-    first, second = (_file(data_root, q) for q in QUARTERS)
+    Arrow; a row repeated across them is still a duplicate, with its lines.
+    (Files in one flat folder: in quarter folders a row of one quarter in the
+    other's file would lie outside its span.)"""
+    flat = data_root / "flat"
+    flat.mkdir()
+    first, second = (flat / f"{q}.csv" for q in QUARTERS)
+    for quarter, path in zip(QUARTERS, (first, second)):
+        path.write_bytes(_file(data_root, quarter).read_bytes())
     repeated = first.read_text().splitlines()[3]
     # A quoted field spanning lines shifts line numbers against row numbers.
     first.write_text(first.read_text().replace(",Cash,", ',"Ca\nsh",', 1))
     with second.open("a") as handle:
         handle.write("\n" + repeated + "\nnot,a,row\n")
-    summary = check_trips(data_root, layout.ALL_QUARTERS_PATTERN, max_quarantined_fraction=0.001)
+    summary = check_trips(flat, "*.csv", max_quarantined_fraction=0.001)
     last = len(second.read_text().splitlines())
     line_of_repeated = next(
         number
@@ -301,3 +307,19 @@ def test_run_checks_the_database_before_loading_tensorflow(tmp_path, capsys, que
     error = capsys.readouterr().err
     assert message in error and url in error
     assert not (tmp_path / "out").exists()
+
+
+def test_a_row_outside_its_quarter_is_named(data_root):
+    """2019-01-01T00:00:00Z in the 2014-04-01 folder: it belongs to no span
+    this file stands for. Arrow reads the file, so this also checks that its
+    fast path looks at the span."""
+    path = _file(data_root)
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[3][rows[0].index("trip_start_timestamp")] = "1546300800"
+    with path.open("w", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    assert _problems(data_root) == [
+        f"{path}:4: trip_start_timestamp=1546300800 (2019-01-01T00:00:00+00:00) "
+        f"lies outside span {QUARTERS[0]}"
+    ]

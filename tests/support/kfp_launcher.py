@@ -208,12 +208,15 @@ class LocalKfp:
     @staticmethod
     def _reported_outputs(message: Dict[str, Any]) -> Dict[str, List[Artifact]]:
         """The provisioned outputs with the metadata the executor reported,
-        as KFP's launcher records them for downstream tasks."""
+        as KFP's launcher records them for downstream tasks: one artifact per
+        output, the provisioned one, with the metadata of the first artifact
+        the executor reported under that output ("TODO: Support multiple
+        artifacts someday", backend/src/v2/component/launcher_v2.go)."""
         reported = json.loads(Path(message["outputs"]["outputFile"]).read_text())
         outputs = {}
         for key, provisioned in message["outputs"]["artifacts"].items():
             [artifact] = provisioned["artifacts"]
-            [written] = reported.get("artifacts", {}).get(key, {}).get("artifacts", [{}])
+            written = reported.get("artifacts", {}).get(key, {}).get("artifacts", [{}])[0]
             outputs[key] = [
                 {
                     "name": artifact["name"],

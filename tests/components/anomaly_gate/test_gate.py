@@ -9,6 +9,7 @@ from components.anomaly_gate import executor
 from components.anomaly_gate.accepted import AcceptedAnomaly, parse_accepted
 from components.anomaly_gate.executor import DataValidationError, apply_accepted, find_problems
 from components.artifact_files import ANOMALIES_FILE, STATISTICS_FILE, split_dir
+from components.spans.record import Span, tag
 
 
 def _texts(findings):
@@ -142,12 +143,16 @@ def test_error_message_lists_every_finding():
     assert "--accept-anomaly FEATURE:TYPE" in str(error)
 
 
-def _write_split_artifacts(tmp_path, examples_per_split, anomalies_per_split):
+SPAN = Span("2014-04-01", "fingerprint")
+
+
+def _write_split_artifacts(tmp_path, examples_per_split, anomalies_per_split, span=SPAN):
     from tfx.types import artifact_utils, standard_artifacts
     from tfx.utils import io_utils
 
     statistics = standard_artifacts.ExampleStatistics()
-    statistics.uri = str(tmp_path / "statistics")
+    statistics.uri = str(tmp_path / "statistics" / span.name)
+    tag(statistics, span)
     statistics.split_names = artifact_utils.encode_split_names(list(examples_per_split))
     for split, count in examples_per_split.items():
         stats = statistics_pb2.DatasetFeatureStatisticsList()
@@ -157,7 +162,8 @@ def _write_split_artifacts(tmp_path, examples_per_split, anomalies_per_split):
             stats.SerializeToString(),
         )
     anomalies_artifact = standard_artifacts.ExampleAnomalies()
-    anomalies_artifact.uri = str(tmp_path / "anomalies")
+    anomalies_artifact.uri = str(tmp_path / "anomalies" / span.name)
+    tag(anomalies_artifact, span)
     anomalies_artifact.split_names = artifact_utils.encode_split_names(list(anomalies_per_split))
     for split, anomalies in anomalies_per_split.items():
         io_utils.write_bytes_file(
@@ -167,17 +173,21 @@ def _write_split_artifacts(tmp_path, examples_per_split, anomalies_per_split):
     return statistics, anomalies_artifact
 
 
-def _run_executor(tmp_path, examples_per_split, anomalies_per_split, accepted="[]"):
+def _run_executor(tmp_path, examples_per_split, anomalies_per_split, accepted="[]", spans=(SPAN,)):
     from components.anomaly_gate.component import DataValidationResult
 
-    statistics, anomalies = _write_split_artifacts(
-        tmp_path, examples_per_split, anomalies_per_split
-    )
+    written = [
+        _write_split_artifacts(tmp_path, examples_per_split, anomalies_per_split, span)
+        for span in spans
+    ]
     result = DataValidationResult()
     result.uri = str(tmp_path / "result")
     os.makedirs(result.uri)
     executor.Executor().Do(
-        {executor.STATISTICS_KEY: [statistics], executor.ANOMALIES_KEY: [anomalies]},
+        {
+            executor.STATISTICS_KEY: [statistics for statistics, _ in written],
+            executor.ANOMALIES_KEY: [anomalies for _, anomalies in written],
+        },
         {executor.RESULT_KEY: [result]},
         {executor.ACCEPTED_ANOMALIES_KEY: accepted},
     )
@@ -190,10 +200,33 @@ def test_executor_raises_on_anomalies_from_files(tmp_path):
             tmp_path, {"train": 5, "eval": 2}, {"train": _anomalies(), "eval": _anomalies("fare")}
         )
     assert raised.value.findings == [
-        "split 'eval', feature 'fare': Out-of-range values: "
+        "split '2014-04-01/eval', feature 'fare': Out-of-range values: "
         "Unexpectedly large value: 99. [fare:INT_TYPE_BIG_INT]"
     ]
     assert not (tmp_path / "result" / executor.RESULT_FILE).exists()
+
+
+def test_executor_names_the_span_of_each_finding(tmp_path):
+    later = Span("2014-07-01", "other")
+    with pytest.raises(DataValidationError) as raised:
+        _run_executor(
+            tmp_path,
+            {"train": 5, "eval": 0},
+            {"train": _anomalies(), "eval": _anomalies()},
+            spans=(SPAN, later),
+        )
+    assert raised.value.findings == [
+        "split '2014-04-01/eval': no examples",
+        "split '2014-07-01/eval': no examples",
+    ]
+
+
+def test_a_run_that_ingested_no_span_has_nothing_to_judge(tmp_path):
+    import json
+
+    _run_executor(tmp_path, {}, {}, spans=())
+    written = json.loads((tmp_path / "result" / executor.RESULT_FILE).read_text())
+    assert written["spans"] == [] and written["examples_per_split"] == {}
 
 
 def test_executor_records_examples_per_split_when_clean(tmp_path):
@@ -203,13 +236,15 @@ def test_executor_records_examples_per_split_when_clean(tmp_path):
         tmp_path, {"train": 5, "eval": 2}, {"train": _anomalies(), "eval": _anomalies()}
     )
     written = json.loads((tmp_path / "result" / executor.RESULT_FILE).read_text())
+    per_split = {"2014-04-01/train": 5, "2014-04-01/eval": 2}
     assert written == {
         "passed": True,
-        "examples_per_split": {"train": 5, "eval": 2},
+        "spans": ["2014-04-01"],
+        "examples_per_split": per_split,
         "checks": {},
         "accepted_anomalies": [],
     }
-    assert result.get_json_value_custom_property("examples_per_split") == {"train": 5, "eval": 2}
+    assert result.get_json_value_custom_property("examples_per_split") == per_split
 
 
 def test_executor_records_what_was_accepted(tmp_path):
@@ -222,7 +257,7 @@ def test_executor_records_what_was_accepted(tmp_path):
         accepted='["fare:INT_TYPE_BIG_INT"]',
     )
     accepted = [
-        "split 'eval', feature 'fare': Out-of-range values: Unexpectedly "
+        "split '2014-04-01/eval', feature 'fare': Out-of-range values: Unexpectedly "
         "large value: 99. [fare:INT_TYPE_BIG_INT]"
     ]
     written = json.loads((tmp_path / "result" / executor.RESULT_FILE).read_text())

@@ -192,3 +192,96 @@ def test_quarantine_listing_sorts_by_file_and_line_even_for_uris(tmp_path):
         "gs://b/2014/trips.csv:3: 2 fields expected 18",
         "gs://b/2014/trips.csv:12: fare='N/A' is not a number",
     ]
+
+
+def _ingest_spans(tmp_path, root, limit, spans=None):
+    """The span executor, as the driver would call it (`spans`: to ingest;
+    None: as on Kubeflow, every span under `root`)."""
+    from tfx.proto import example_gen_pb2
+    from tfx.types import standard_artifacts
+
+    from components.csv_ingest import executor
+    from components.csv_ingest.component import QuarantinedRows
+    from components.spans import driver
+    from components.spans.record import to_json
+
+    template = standard_artifacts.Examples()
+    template.uri = str(tmp_path / "examples")
+    quarantine = QuarantinedRows()
+    quarantine.uri = str(tmp_path / "quarantine")
+    outputs = {"examples": [template], "quarantine": [quarantine]}
+    properties = {
+        "input_base": str(root),
+        "output_config": '{"split_config": {"splits": [{"name": "train", "hash_buckets": 1}]}}',
+        "output_data_format": example_gen_pb2.FORMAT_TF_EXAMPLE,
+        "output_file_format": example_gen_pb2.FORMAT_TFRECORDS_GZIP,
+        executor.MAX_QUARANTINED_FRACTION_KEY: limit,
+    }
+    if spans is not None:
+        properties[driver.TO_INGEST_KEY] = to_json(spans)
+    executor.SpanExecutor(
+        executor.SpanExecutor.Context(
+            beam_pipeline_args=["--direct_running_mode=in_memory"],
+            tmp_dir=str(tmp_path / "tmp"),
+            unique_id="1",
+        )
+    ).Do({}, outputs, properties)
+    return outputs["examples"], quarantine
+
+
+@pytest.mark.slow
+def test_each_span_becomes_its_own_artifact(tmp_path):
+    from components.spans.manifest import MANIFEST_FILE, expanded
+    from components.spans.record import span_of
+
+    root, _ = _input(tmp_path)
+    shutil.copytree(REPO_ROOT / "data" / "trips" / "2014-07-01", root / "2014-07-01")
+    (root / "README.md").write_text("not a span")  # Stray files are left alone.
+    artifacts, _ = _ingest_spans(tmp_path, root, limit=0.0)
+    assert [span_of(a).name for a in artifacts] == [QUARTER, "2014-07-01"]
+    assert [len(_examples(a)) for a in artifacts] == [1380, 1303]
+    assert [a.span for a in artifacts] == [177, 178]
+    assert all(Path(a.uri).parent == tmp_path / "examples" for a in artifacts)
+    # What Kubeflow records (the prepared folder) expands back into the spans.
+    assert (tmp_path / "examples" / MANIFEST_FILE).is_file()
+    from tfx.types import standard_artifacts
+
+    recorded = standard_artifacts.Examples()
+    recorded.uri = str(tmp_path / "examples")
+    assert [a.uri for a in expanded([recorded])] == [a.uri for a in artifacts]
+
+
+@pytest.mark.slow
+def test_the_driver_chooses_which_spans_are_ingested(tmp_path):
+    from components.csv_ingest.spans import csv_spans
+    from components.spans.record import span_of
+
+    root, _ = _input(tmp_path)
+    shutil.copytree(REPO_ROOT / "data" / "trips" / "2014-07-01", root / "2014-07-01")
+    newest = csv_spans(str(root))[-1:]
+    artifacts, _ = _ingest_spans(tmp_path, root, limit=0.0, spans=newest)
+    assert [span_of(a) for a in artifacts] == newest
+    nothing, quarantine = _ingest_spans(tmp_path / "again", root, limit=0.0, spans=[])
+    assert nothing == [] and quarantine.get_int_custom_property("rows") == 0
+
+
+@pytest.mark.slow
+def test_a_row_outside_its_spans_quarter_is_a_data_error_naming_it(tmp_path):
+    from components.csv_ingest.executor import QuarantineLimitError
+
+    root, path = _input(tmp_path)
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    # 2019-01-01T00:00:00Z, in the 2014-04-01 folder.
+    rows[4][rows[0].index("trip_start_timestamp")] = "1546300800"
+    with path.open("w", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    with pytest.raises(QuarantineLimitError) as raised:
+        _ingest_spans(tmp_path, root, limit=0.0)
+    assert (
+        f"  - {path}:5: trip_start_timestamp=1546300800 (2019-01-01T00:00:00+00:00) "
+        f"lies outside span {QUARTER}" in str(raised.value)
+    )
+    artifacts, quarantine = _ingest_spans(tmp_path / "kept", root, limit=0.01)
+    assert len(_examples(artifacts[0])) == 1379
+    assert quarantine.get_int_custom_property("quarantined_rows") == 1

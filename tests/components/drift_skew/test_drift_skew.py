@@ -1,14 +1,17 @@
-"""DriftSkewCheck: span slicing, and TFDV's comparators with the curated
-schema's thresholds on real quarters of the bundled data."""
+"""DriftSkewCheck: which stored statistics each new span is compared with,
+and TFDV's comparators with the curated schema's thresholds on real
+quarters of the bundled data."""
 
 import csv
+import os
 
-import pyarrow as pa
 import pytest
 from tensorflow_metadata.proto.v0 import anomalies_pb2
 
+from components.artifact_files import ANOMALIES_FILE, STATISTICS_FILE, split_dir
 from components.drift_skew import executor
 from components.rows import layout
+from components.spans.record import Span, span_of, tag
 from pipeline.config import REPO_ROOT
 
 PREVIOUS, CURRENT = "2016-07-01", "2016-10-01"  # The newest two bundled spans.
@@ -19,17 +22,6 @@ def curated_schema():
     import tensorflow_data_validation as tfdv
 
     return tfdv.load_schema_text(str(REPO_ROOT / "schema" / "schema.pbtxt"))
-
-
-def test_rows_are_sliced_by_the_quarter_they_started_in():
-    timestamps = pa.array(
-        [[1404172800], [1404172799], None, [], [1412121600]], type=pa.list_(pa.int64())
-    )  # 2014-07-01T00:00 UTC ...
-    fares = pa.array([[1.0], [2.0], [3.0], [4.0], [5.0]], type=pa.list_(pa.float32()))
-    batch = pa.RecordBatch.from_arrays([timestamps, fares], ["trip_start_timestamp", "fare"])
-    sliced = {key: part.column(1).to_pylist() for key, part in executor.slice_by_span(batch)}
-    # Rows without a start time belong to no span.
-    assert sliced == {"2014-04-01": [[2.0]], "2014-07-01": [[1.0]], "2014-10-01": [[5.0]]}
 
 
 def _rows(quarter):
@@ -79,6 +71,7 @@ def statistics(tmp_path_factory):
         "current": current,
         "all_cash": _set(current, "payment_type", lambda _: "Cash"),
         "fares_quadrupled": _set(current, "fare", lambda v: str(float(v) * 4)),
+        "previous_fares_quadrupled": _set(previous, "fare", lambda v: str(float(v) * 4)),
         "tenth": current[: 1 + (len(current) - 1) // 10],
         "serving": _drop(_rows("2016-04-01"), "tips"),
         "serving_one_company": _set(
@@ -89,11 +82,7 @@ def statistics(tmp_path_factory):
 
 
 def _drift(statistics, schema, current):
-    previous_span, current_span, anomalies = executor.span_drift(
-        {PREVIOUS: statistics["previous"], CURRENT: statistics[current]}, schema
-    )
-    assert (previous_span, current_span) == (PREVIOUS, CURRENT)
-    return _found(anomalies)
+    return _found(executor.drift(statistics[current], statistics["previous"], schema))
 
 
 @pytest.mark.slow
@@ -114,8 +103,113 @@ def test_a_shifted_span_drifts(statistics, curated_schema, variant, finding):
     assert finding in _drift(statistics, curated_schema, variant)
 
 
-def test_one_span_is_not_compared(curated_schema):
-    assert executor.span_drift({CURRENT: None}, curated_schema) is None
+def _tagged(name, version=0, artifact_id=0):
+    from tfx.types import standard_artifacts
+
+    artifact = standard_artifacts.ExampleStatistics()
+    artifact.uri = f"/statistics/{artifact_id}/{name}"
+    artifact.id = artifact_id
+    tag(artifact, Span(name, f"content-{version}", version))
+    return artifact
+
+
+def test_a_span_is_compared_with_the_newest_version_of_the_span_before_it():
+    known = executor.newest_versions(
+        [_tagged("2014-01-01"), _tagged("2014-04-01"), _tagged("2014-04-01", 1)]
+    )
+    previous = executor.previous_span(Span("2014-07-01"), known)
+    assert span_of(previous) == Span("2014-04-01", "content-1", 1)
+    assert executor.previous_span(Span("2014-01-01"), known) is None
+
+
+def test_a_restated_span_is_compared_with_the_version_it_replaces():
+    history = [_tagged("2014-04-01"), _tagged("2014-04-01", 1), _tagged("2014-07-01")]
+    replaced = executor.replaced_version(Span("2014-04-01", "content-2", 2), history)
+    assert span_of(replaced).version == 1
+    assert executor.replaced_version(Span("2014-07-01", "content-0"), history) is None
+
+
+def _statistics_artifact(root, name, version, statistics, artifact_id):
+    """A per-span statistics artifact as SpanStatisticsGen writes it."""
+    from tfx.types import artifact_utils
+    from tfx.utils import io_utils
+
+    artifact = _tagged(name, version, artifact_id)
+    artifact.uri = str(root / str(artifact_id) / name)
+    artifact.split_names = artifact_utils.encode_split_names(["train"])
+    io_utils.write_bytes_file(
+        os.path.join(artifact.uri, split_dir("train"), STATISTICS_FILE),
+        statistics.SerializeToString(),
+    )
+    return artifact
+
+
+def _check(tmp_path, current, history):
+    """Runs the executor; {span: {split: findings}} and what it compared."""
+    from tfx.types import artifact_utils, standard_artifacts
+    from tfx.utils import io_utils
+
+    schema = standard_artifacts.Schema()
+    schema.uri = str(REPO_ROOT / "schema")
+    template = standard_artifacts.ExampleAnomalies()
+    template.uri = str(tmp_path / "anomalies")
+    outputs = {executor.ANOMALIES_KEY: [template]}
+    executor.Executor().Do(
+        {executor.STATISTICS_KEY: current, executor.HISTORY_KEY: history, "schema": [schema]},
+        outputs,
+        {},
+    )
+    found, compared = {}, {}
+    for artifact in outputs[executor.ANOMALIES_KEY]:
+        name = span_of(artifact).name
+        found[name] = {
+            split: _found(
+                anomalies_pb2.Anomalies.FromString(
+                    io_utils.read_bytes_file(
+                        os.path.join(
+                            artifact_utils.get_split_uri([artifact], split), ANOMALIES_FILE
+                        )
+                    )
+                )
+            )
+            for split in artifact_utils.decode_split_names(artifact.split_names)
+        }
+        compared[name] = artifact.get_string_custom_property(executor.RESTATEMENT_CHECK)
+    return found, compared
+
+
+@pytest.mark.slow
+def test_a_restated_history_is_caught_though_each_span_looks_like_its_neighbour(
+    tmp_path, statistics
+):
+    """Every quarter re-sent with fares quadrupled: each new version is like
+    the span before it (also quadrupled), but not like the version it replaces."""
+    history = [
+        _statistics_artifact(tmp_path, PREVIOUS, 0, statistics["previous"], 1),
+        _statistics_artifact(tmp_path, CURRENT, 0, statistics["current"], 2),
+    ]
+    current = [
+        _statistics_artifact(tmp_path, PREVIOUS, 1, statistics["previous_fares_quadrupled"], 3),
+        _statistics_artifact(tmp_path, CURRENT, 1, statistics["fares_quadrupled"], 4),
+    ]
+    found, compared = _check(tmp_path, current, history)
+    quadrupled = ("fare", "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH")
+    assert quadrupled not in found[CURRENT][executor.DRIFT_SPLIT]
+    assert quadrupled in found[CURRENT][executor.RESTATEMENT_SPLIT]
+    assert quadrupled in found[PREVIOUS][executor.RESTATEMENT_SPLIT]
+    assert compared[CURRENT].startswith(f"span {CURRENT} version 1 (")
+
+
+@pytest.mark.slow
+def test_a_new_span_is_compared_with_the_stored_span_before_it(tmp_path, statistics):
+    history = [_statistics_artifact(tmp_path, PREVIOUS, 0, statistics["previous"], 1)]
+    current = [_statistics_artifact(tmp_path, CURRENT, 0, statistics["fares_quadrupled"], 2)]
+    found, compared = _check(tmp_path, current, history)
+    assert ("fare", "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH") in found[CURRENT][
+        executor.DRIFT_SPLIT
+    ]
+    assert executor.RESTATEMENT_SPLIT not in found[CURRENT]
+    assert compared[CURRENT] == "not checked: first version of the span"
 
 
 @pytest.mark.slow

@@ -96,31 +96,6 @@ def test_the_export_writes_only_its_output_and_pushes_under_the_root(tmp_path, m
     assert pushes_to["runtimeValue"]["constant"] == "gs://other-bucket/runs/serving/chicago-taxi"
 
 
-def _local_edges():
-    """The local pipeline's edges with its resolvers (which Kubeflow does not
-    run) contracted: a resolver's consumer depends on what it resolves from."""
-    from tfx.dsl.components.common.resolver import Resolver
-
-    from pipeline.runners.local import local_pipeline
-
-    pipeline = local_pipeline(PipelineConfig())
-    resolvers = {node.id: node for node in pipeline.components if isinstance(node, Resolver)}
-
-    def depends_on(node):
-        for upstream in node.upstream_nodes:
-            if upstream.id not in resolvers:
-                yield upstream.id
-                continue
-            yield from depends_on(upstream)
-            for channel in upstream._raw_inputs.values():
-                if channel.producer_component_id != node.id:
-                    yield channel.producer_component_id
-
-    return {
-        node.id: set(depends_on(node)) for node in pipeline.components if node.id not in resolvers
-    }
-
-
 def _ancestors(edges):
     """Each node's transitive dependencies: the order a DAG imposes."""
 
@@ -132,6 +107,38 @@ def _ancestors(edges):
         return seen
 
     return {node: of(node, set()) for node in edges}
+
+
+def _local_edges():
+    """The local pipeline's edges with its resolvers (which Kubeflow does not
+    run) contracted: a resolver's consumer depends on what the resolver
+    depends on, and on the producers of what it resolves, except those that
+    run after the consumer (it reads their earlier runs' outputs)."""
+    from tfx.dsl.components.common.resolver import Resolver
+
+    from pipeline.runners.local import local_pipeline
+
+    pipeline = local_pipeline(PipelineConfig())
+    resolvers = {node.id: node for node in pipeline.components if isinstance(node, Resolver)}
+
+    def upstream(node):
+        for node_upstream in node.upstream_nodes:
+            if node_upstream.id in resolvers:
+                yield from upstream(node_upstream)
+            else:
+                yield node_upstream.id
+
+    edges = {
+        node.id: set(upstream(node)) for node in pipeline.components if node.id not in resolvers
+    }
+    order = _ancestors(edges)
+    for node in pipeline.components:
+        for resolver in (u for u in node.upstream_nodes if u.id in resolvers):
+            for channel in resolver._raw_inputs.values():
+                producer = channel.producer_component_id
+                if producer != node.id and node.id not in order[producer]:
+                    edges[node.id].add(producer)
+    return edges
 
 
 def test_dag_orders_the_tasks_as_the_local_pipeline(spec):
