@@ -58,6 +58,7 @@ SCHEMA_KEY = "schema"
 SERVING_EXAMPLES_KEY = "serving_examples"
 ANOMALIES_KEY = "anomalies"
 CHECKS_FILE = "checks.json"
+SERVING_STATISTICS_FILE = "serving_statistics.pb"
 
 # What the comparators report; everything else is ExampleValidator's job.
 COMPARATOR_TYPES = frozenset(
@@ -199,7 +200,13 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             span = span_of(statistics)
             [anomalies] = span_outputs({ANOMALIES_KEY: template}, span)[ANOMALIES_KEY]
             findings = self._span_findings(
-                span, statistics, known, history, schema, serving if span.name == newest else []
+                span,
+                statistics,
+                known,
+                history,
+                schema,
+                serving if span.name == newest else [],
+                anomalies.uri,
             )
             checks, splits = findings
             for name, text in checks.items():
@@ -212,34 +219,33 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             results.append(anomalies)
         publish(output_dict, ANOMALIES_KEY, template, results)
 
-    def _span_findings(self, span, statistics, known, history, schema, serving):
-        """({check: what it compared}, {split: findings}) for one span."""
+    def _span_findings(self, span, statistics, known, history, schema, serving, out):
+        """({check: what it compared}, {split: findings}) for one span;
+        `out` is the folder of its anomalies artifact."""
         this = compared_statistics(statistics)
         checks, splits = {}, {}
         previous = previous_span(span, known)
         if previous is None:
             checks[SPAN_DRIFT_CHECK] = f"not checked: no span before {span.name}"
         else:
-            before = compared_statistics(previous)
-            splits[DRIFT_SPLIT] = drift(this, before, schema)
+            splits[DRIFT_SPLIT], count = _compared(this, previous, schema)
             checks[SPAN_DRIFT_CHECK] = (
                 f"span {span.name} ({_count(this)} train examples) against span "
-                f"{span_of(previous).name} ({_count(before)})"
+                f"{span_of(previous).name} ({count})"
             )
         replaced = replaced_version(span, history)
         if replaced is None:
             checks[RESTATEMENT_CHECK] = "not checked: first version of the span"
         else:
-            old = compared_statistics(replaced)
-            splits[RESTATEMENT_SPLIT] = drift(this, old, schema)
+            splits[RESTATEMENT_SPLIT], count = _compared(this, replaced, schema)
             checks[RESTATEMENT_CHECK] = (
                 f"span {span.name} version {span.version} ({_count(this)} examples) against "
-                f"version {span_of(replaced).version} ({_count(old)})"
+                f"version {span_of(replaced).version} ({count})"
             )
         if serving:
             served = self._serving_statistics(
                 artifact_utils.get_single_instance(serving),
-                os.path.join(statistics.uri, "..", f"serving-{span.name}.pb"),
+                os.path.join(out, SERVING_STATISTICS_FILE),
             )
             splits.update(serving_checks(this, served, schema))
             checks[SERVING_SKEW_CHECK] = (
@@ -248,6 +254,12 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         else:
             checks[SERVING_SKEW_CHECK] = "not checked: no serving sample given"
         return checks, splits
+
+
+def _compared(this, other: types.Artifact, schema):
+    """(drift findings of `this` against `other`'s statistics, their examples)."""
+    statistics = compared_statistics(other)
+    return drift(this, statistics, schema), _count(statistics)
 
 
 def _write_splits(artifact: types.Artifact, file_name: str, messages: Dict[str, Any]) -> None:

@@ -63,13 +63,17 @@ def test_rows_become_examples_typed_by_the_spec(tmp_path):
     # A missing value is a feature without values, as in the CSV source.
     database.execute(connection, "UPDATE trips SET company = NULL WHERE trip_id = 1")
     connection.commit()
-    examples = standard_artifacts.Examples()
-    examples.uri = str(tmp_path / "examples")
+    template = standard_artifacts.Examples()
+    template.uri = str(tmp_path / "examples")
+    outputs = {"examples": [template]}
     executor.Executor().Do(
         {},
-        {"examples": [examples]},
+        outputs,
         database_example_gen_properties(url, span_query.DEFAULT_QUERY, read_partitions=3),
     )
+    # No driver ran: every quarter with rows, each its own artifact.
+    [examples] = outputs["examples"]
+    assert examples.get_string_custom_property("span_name") == "2014-04-01"
     records = [
         tf.train.Example.FromString(r.numpy())
         for split in ("train", "eval")

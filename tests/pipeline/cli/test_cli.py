@@ -265,7 +265,7 @@ def test_two_runs_on_different_output_dirs_at_once(tmp_path):
         assert f"pushed to {(tmp_path / out).resolve()}/serving/chicago-taxi/" in stdout
     assert "Serving skew: not checked: no serving sample given" in a_out
     assert "Quarantine: CsvExampleGen: 0 of 2683 rows\n" in a_out
-    assert "Serving skew: training against a serving sample of 1231 requests" in b_out
+    assert "Serving skew: span 2014-07-01 against a serving sample of 1231 requests" in b_out
     assert (
         "Quarantine: CsvExampleGen: 1 of 2683 rows, in "
         f"{(tmp_path / 'out-b').resolve()}/pipeline/CsvExampleGen/quarantine/"

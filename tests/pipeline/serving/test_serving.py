@@ -122,10 +122,10 @@ def _instance(serialized: bytes, not_served) -> dict:
     return instance
 
 
-def _tfma_predictions(model_dir: str, examples_uri: str, work_dir: Path):
+def _tfma_predictions(model_dir: str, examples_uris, work_dir: Path):
     """{serialized example: probability} from TFMA's extractors, configured
-    as the Evaluator is, over the eval split (the Evaluator writes metrics,
-    not per-example predictions)."""
+    as the Evaluator is, over the eval split of every span (the Evaluator
+    writes metrics, not per-example predictions)."""
     import apache_beam as beam
     import tensorflow_model_analysis as tfma
     from tfx_bsl.public import tfxio
@@ -137,7 +137,8 @@ def _tfma_predictions(model_dir: str, examples_uri: str, work_dir: Path):
     config = tfma.EvalConfig(model_specs=eval_config(PipelineConfig()).model_specs)
     model = tfma.default_eval_shared_model(eval_saved_model_path=model_dir, eval_config=config)
     source = tfxio.TFExampleRecord(
-        file_pattern=f"{examples_uri}/Split-eval/*", raw_record_column_name=tfma.ARROW_INPUT_COLUMN
+        file_pattern=[f"{uri}/Split-eval/*" for uri in examples_uris],
+        raw_record_column_name=tfma.ARROW_INPUT_COLUMN,
     )
     output = work_dir / "tfma_predictions.jsonl"
 
@@ -160,8 +161,8 @@ def test_service_predictions_equal_the_evaluator_s(small_run, service, tmp_path)
 
     _, _, outputs = small_run
     model_dir = outputs["Trainer"]["outputs"]["model"][0]["uri"] + "/Format-Serving"
-    examples_uri = outputs["CsvExampleGen"]["outputs"]["examples"][0]["uri"]
-    expected = _tfma_predictions(model_dir, examples_uri, tmp_path)
+    examples_uris = [a["uri"] for a in outputs["CsvExampleGen"]["outputs"]["examples"]]
+    expected = _tfma_predictions(model_dir, examples_uris, tmp_path)
     assert len(expected) > 300  # The slice's eval split, one per distinct trip.
 
     not_served = ServingChecks.from_file(REPO_ROOT / "schema" / "schema.pbtxt").not_served
