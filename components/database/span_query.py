@@ -49,10 +49,6 @@ def fill_all_time(query: str) -> str:
     return fill(query, *_ALL_TIME)
 
 
-def is_filled(query: str) -> bool:
-    return SPAN_BEGIN not in query and SPAN_END not in query
-
-
 def span_window(
     first_present: int, last_present: int, num_spans: Optional[int] = None
 ) -> Tuple[int, int]:

@@ -1,7 +1,7 @@
 """Spans: the calendar quarter a trip started in, e.g. '2014-07-01'.
 
-The data folders are named after these quarters (TFX's `{YYYY}-{MM}-{DD}`
-span spec), and the drift check compares the newest two of them.
+The data folders are named after these quarters, and every span artifact
+carries one (components/spans/record.py).
 """
 
 from __future__ import annotations

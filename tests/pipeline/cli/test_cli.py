@@ -155,7 +155,7 @@ def test_full_run_meets_the_quality_bar(tmp_path):
 
     result = _cli("run", "--output-dir", str(tmp_path))
     assert result.returncode == exits.EXIT_OK, result.stdout + result.stderr
-    assert "[12/12] Pusher ... done" in result.stderr
+    assert "[14/14] Pusher ... done" in result.stderr
     summary = evaluation_summary(PipelineConfig(output_dir=tmp_path))
     assert summary["blessed"]
     assert summary["metrics"]["auc"] >= 0.93

@@ -61,7 +61,7 @@ def test_one_switch_trains_from_postgresql_to_the_csv_quality_bar(postgres_run):
     # The bar test_cli.test_full_run_meets_the_quality_bar sets for CSVs.
     assert summary["metrics"]["auc"] >= 0.93
     assert summary["metrics"]["binary_accuracy"] >= 0.85
-    assert "Span drift: span 2016-10-01 (201 examples)" in result.stdout
+    assert "Span drift: span 2016-10-01 (151 train examples)" in result.stdout
 
 
 def test_the_password_is_nowhere_in_the_run(postgres_run):
