@@ -92,7 +92,7 @@ $(UV):
 
 $(STAMP): uv.lock pyproject.toml | $(UV)
 	@test -n "$(PYTHON310)" || { echo "error: Python 3.10 not found" >&2; exit 2; }
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 lock: | $(UV)

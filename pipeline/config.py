@@ -126,6 +126,12 @@ class PipelineConfig:
     # the bundled 15k rows.
     beam_args: Tuple[str, ...] = in_process_beam_args()
     enable_cache: bool = True
+    # Transform keeps per-span analyzer results and, on the next run,
+    # analyzes only spans it has none for. Off by default: TFT analyzes each
+    # span as a dataset of its own, at a fixed cost in Beam transforms per
+    # span, analyzed or read from cache. On the DirectRunner that costs more
+    # than re-analyzing the window saves (README, "Spans").
+    analyzer_cache: bool = False
     # CSVs of serving requests to check for skew against training; None skips
     # the skew check (the run says so).
     serving_data_root: Optional[str] = None

@@ -31,7 +31,7 @@ this module loads TFX; the CLI imports it only when it runs.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.transforms.environments import DockerEnvironment
@@ -166,6 +166,19 @@ def _published(node_id: str, key: str, artifact_type) -> Channel:
     return Channel(type=artifact_type, producer_component_id=node_id, output_key=key)
 
 
+def _analyzer_caches(config: PipelineConfig) -> Dict[str, Channel]:
+    """The span window resolver's cache input: TFT keeps an analyzer cache
+    per input span artifact, so a window that gained a span analyzes only
+    that span."""
+    if not config.analyzer_cache:
+        return {}
+    return {
+        resolvers_module.ANALYZER_CACHE: _published(
+            node_ids.TRANSFORM, "updated_analyzer_cache", TransformCache
+        )
+    }
+
+
 def _validated_data(config: PipelineConfig, runner: RunnerInputs) -> _ValidatedData:
     """Ingestion of the new spans, their statistics, schemas and every check,
     up to the gate; and the span window training reads."""
@@ -214,14 +227,13 @@ def _validated_data(config: PipelineConfig, runner: RunnerInputs) -> _ValidatedD
             examples=_published(example_gen.id, "examples", Examples),
             # Only spans a gate passed, this run's new ones with them.
             passed=_published(node_ids.ANOMALY_GATE, "result", DataValidationResult),
-            # TFT keeps an analyzer cache per input span artifact, so a
-            # window that gained a span analyzes only that span.
-            analyzer_cache=_published(node_ids.TRANSFORM, "updated_analyzer_cache", TransformCache),
+            **_analyzer_caches(config),
         ).with_id(node_ids.SPAN_WINDOW)
         # After the gate: its result on this run's spans is a resolver input.
         span_window.add_upstream_node(gate)
         window = span_window.outputs[resolvers_module.EXAMPLES]
-        analyzer_cache = span_window.outputs[resolvers_module.ANALYZER_CACHE]
+        if config.analyzer_cache:
+            analyzer_cache = span_window.outputs[resolvers_module.ANALYZER_CACHE]
         resolvers.append(span_window)
     components = [
         example_gen,
@@ -254,7 +266,8 @@ def _trained_and_pushed(config: PipelineConfig, runner: RunnerInputs, data: _Val
         # example first costs a full pass and as much disk as ExampleGen.
         materialize=False,
         analyzer_cache=data.analyzer_cache,
-        # Without a resolver (Kubeflow) no later run could read the cache.
+        # Off, or without a resolver (Kubeflow), where no later run could
+        # read the cache.
         disable_analyzer_cache=data.analyzer_cache is None,
     ).with_id(node_ids.TRANSFORM)
     transform.add_upstream_node(data.gate)

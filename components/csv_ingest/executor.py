@@ -16,7 +16,7 @@ import io
 import json
 import os
 import re
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import apache_beam as beam
 from tfx import types
@@ -25,8 +25,7 @@ from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, proto_utils
 
-from components.csv_ingest.spans import csv_spans
-from components.features import RawType
+from components.csv_ingest.spans import csv_spans, span_file
 from components.rows.arrow_csv import serialized_examples
 from components.rows.csv_records import column_types, data_records, read_records, typed_values
 from components.rows.example_writing import (
@@ -49,6 +48,9 @@ MAX_LISTED = 10
 # Hands the quarantine artifact's location to the Beam transform.
 _QUARANTINE_URI = "_quarantine_uri"
 _QUARANTINED = "quarantined"
+# The output of a non-span read, and the quarantine folder of the span read.
+_ROWS = "examples"
+_SPANS_QUARANTINE_DIR = "spans"
 
 
 class QuarantineLimitError(RuntimeError):
@@ -77,34 +79,40 @@ def _header(path: str) -> List[str]:
 
 
 class _ReadRows(beam.DoFn):
-    """One file's rows: serialized tf.Examples, or (file, line, problem, record) to quarantine.
+    """(output, path, header) -> the file's rows as serialized tf.Examples on
+    that output, or (file, line, problem, record) on the quarantine output.
 
     Files Arrow reads whole take the fast path (components/arrow_csv.py);
-    only a file with a row it rejects is parsed row by row here.
+    only a file with a row it rejects is parsed row by row here. A span's
+    rows must lie within its quarter.
     """
 
-    def __init__(self, header: List[str], types: Dict[str, RawType], span: Optional[Span]):
-        self._header = header
-        self._types = types
-        self._span = span
+    def __init__(self, spans: Dict[str, Optional[Span]]):
+        self._spans = spans
 
-    def process(self, path: str) -> Iterable[Any]:
-        bounds = self._span.bounds if self._span else None
-        fast = serialized_examples(path, self._header, self._types, bounds)
+    def process(self, element: Tuple[str, str, List[str]]) -> Iterable[Any]:
+        output, path, header = element
+        types = column_types(header)
+        span = self._spans[output]
+        fast = serialized_examples(path, header, types, span.bounds if span else None)
         if fast is not None:
-            yield from fast
+            for serialized in fast:
+                yield beam.pvalue.TaggedOutput(output, serialized)
             return
         with fileio.open(path, "rb") as handle:
-            for record in data_records(handle, self._header, self._types, self._span):
+            for record in data_records(handle, header, types, span):
                 if record.problem:
                     yield beam.pvalue.TaggedOutput(
                         _QUARANTINED,
                         (path, record.line, record.problem, record.text.rstrip("\r\n")),
                     )
                     continue
-                yield example(
-                    self._types, typed_values(self._header, self._types, record.fields)
-                ).SerializeToString(deterministic=True)
+                yield beam.pvalue.TaggedOutput(
+                    output,
+                    example(types, typed_values(header, types, record.fields)).SerializeToString(
+                        deterministic=True
+                    ),
+                )
 
 
 def _csv_line(row) -> str:
@@ -113,9 +121,69 @@ def _csv_line(row) -> str:
     return buffer.getvalue()
 
 
+def _checked_header(path: str) -> List[str]:
+    header = _header(path)
+    try:
+        column_types(header)
+    except KeyError as error:
+        raise ValueError(f"{path}:1: {error.args[0]}") from error
+    return header
+
+
+def _read_csv(
+    pipeline: beam.Pipeline,
+    files: Dict[str, List[str]],
+    spans: Dict[str, Optional[Span]],
+    quarantine_dir: str,
+) -> Dict[str, beam.pvalue.PCollection]:
+    """Serialized tf.Examples of `files[output]` (deterministically
+    serialized: ExampleGen's hash split hashes them) per output; unparsable
+    rows and their count go to `quarantine_dir`.
+
+    All files are read by one transform, so the runner spreads them over
+    its workers however they divide among outputs. Each file keeps its own
+    header: column order may differ between files.
+    """
+    elements = [
+        (output, path, _checked_header(path)) for output, paths in files.items() for path in paths
+    ]
+    rows = (
+        pipeline
+        | "Files" >> beam.Create(elements)
+        | "ReadRows" >> beam.ParDo(_ReadRows(spans)).with_outputs(_QUARANTINED, *files)
+    )
+    _ = (
+        rows[_QUARANTINED]
+        | "ToCsv" >> beam.Map(_csv_line)
+        | "WriteQuarantine"
+        >> beam.io.WriteToText(
+            os.path.join(quarantine_dir, QUARANTINE_FILE),
+            shard_name_template="",
+            header=QUARANTINE_HEADER,
+        )
+    )
+    counts = {
+        "examples": beam.pvalue.AsSingleton(
+            [rows[output] for output in files]
+            | "AllExamples" >> beam.Flatten()
+            | "CountExamples" >> beam.combiners.Count.Globally()
+        ),
+        "quarantined": beam.pvalue.AsSingleton(
+            rows[_QUARANTINED] | "CountQuarantined" >> beam.combiners.Count.Globally()
+        ),
+    }
+    _ = (
+        pipeline
+        | "Once" >> beam.Create([None])
+        | "Summary" >> beam.Map(lambda _, **n: json.dumps(n), **counts)
+        | "WriteSummary"
+        >> beam.io.WriteToText(os.path.join(quarantine_dir, SUMMARY_FILE), shard_name_template="")
+    )
+    return {output: rows[output] for output in files}
+
+
 @beam.ptransform_fn
 @beam.typehints.with_input_types(beam.Pipeline)
-# Deterministically serialized tf.Examples: ExampleGen's hash split hashes them.
 @beam.typehints.with_output_types(bytes)
 def _TypedCsvToExample(
     pipeline: beam.Pipeline, exec_properties: Dict[str, Any], split_pattern: str
@@ -124,48 +192,10 @@ def _TypedCsvToExample(
     files = sorted(fileio.glob(pattern))
     if not files:
         raise RuntimeError(f"no files match {pattern}")
-    header = _header(files[0])
-    for path in files[1:]:
-        if _header(path) != header:
-            raise ValueError(f"{path}:1: header differs from {files[0]}'s")
-    try:
-        types = column_types(header)
-    except KeyError as error:
-        raise ValueError(f"{files[0]}:1: {error.args[0]}") from error
-
-    rows = (
-        pipeline
-        | "Files" >> beam.Create(files)
-        | "ReadRows"
-        >> beam.ParDo(_ReadRows(header, types, exec_properties.get(SPAN_KEY))).with_outputs(
-            _QUARANTINED, main="examples"
-        )
-    )
-    target = os.path.join(
+    quarantine_dir = os.path.join(
         exec_properties[_QUARANTINE_URI], re.sub(r"\W+", "_", split_pattern).strip("_")
     )
-    _ = (
-        rows[_QUARANTINED]
-        | "ToCsv" >> beam.Map(_csv_line)
-        | "WriteQuarantine"
-        >> beam.io.WriteToText(
-            os.path.join(target, QUARANTINE_FILE), shard_name_template="", header=QUARANTINE_HEADER
-        )
-    )
-    counts = {
-        name: beam.pvalue.AsSingleton(
-            rows[tag] | f"Count[{name}]" >> beam.combiners.Count.Globally()
-        )
-        for name, tag in (("examples", "examples"), ("quarantined", _QUARANTINED))
-    }
-    _ = (
-        pipeline
-        | "Once" >> beam.Create([None])
-        | "Summary" >> beam.Map(lambda _, **n: json.dumps(n), **counts)
-        | "WriteSummary"
-        >> beam.io.WriteToText(os.path.join(target, SUMMARY_FILE), shard_name_template="")
-    )
-    return rows.examples
+    return _read_csv(pipeline, {_ROWS: files}, {_ROWS: None}, quarantine_dir)[_ROWS]
 
 
 def _first_quarantined(paths: List[str]) -> List[str]:
@@ -222,7 +252,31 @@ def _listed_spans(exec_properties: Dict[str, Any]) -> List[Span]:
 
 class SpanExecutor(Executor):
     """One examples artifact per span to ingest, in one Beam pipeline; a row
-    whose start time lies outside its span's quarter is quarantined."""
+    whose start time lies outside its span's quarter is quarantined.
+
+    One transform reads every span's file (see `_read_csv`); each span's
+    ExampleGen input is that span's share of it.
+    """
+
+    def read_shared(self, pipeline: beam.Pipeline, jobs) -> None:
+        spans = {properties[SPAN_KEY].name: properties[SPAN_KEY] for properties, _ in jobs}
+        input_base = jobs[0][0][standard_component_specs.INPUT_BASE_KEY]
+        self._span_rows = _read_csv(
+            pipeline,
+            {name: [span_file(input_base, span)] for name, span in spans.items()},
+            spans,
+            os.path.join(jobs[0][0][_QUARANTINE_URI], _SPANS_QUARANTINE_DIR),
+        )
+
+    def GetInputSourceToExamplePTransform(self) -> beam.PTransform:
+        @beam.ptransform_fn
+        @beam.typehints.with_output_types(bytes)
+        def span_rows(root, exec_properties: Dict[str, Any], split_pattern: str):
+            return self._span_rows[exec_properties[SPAN_KEY].name] | "Rows" >> beam.Map(
+                lambda row: row
+            )
+
+        return span_rows
 
     def Do(
         self,

@@ -112,12 +112,17 @@ class StreamingExampleGenExecutor(BaseExampleGenExecutor):
     def write_examples(self, jobs: List[Tuple[Dict[str, Any], types.Artifact]]) -> None:
         """One Beam pipeline writing each (exec_properties, artifact) job."""
         with self._make_beam_pipeline() as pipeline:
+            self.read_shared(pipeline, jobs)
             for index, (exec_properties, artifact) in enumerate(jobs):
                 artifact.split_names = artifact_utils.encode_split_names(
                     split_names(exec_properties)
                 )
                 label = artifact.get_string_custom_property(SPAN_LABEL_PROPERTY) or str(index)
                 _ = pipeline | f"Examples[{label}]" >> _ExamplesOf(self, exec_properties, artifact)
+
+    def read_shared(self, pipeline: beam.Pipeline, jobs) -> None:
+        """Reads what the jobs share, before their examples are generated;
+        by default each job reads its own input."""
 
     def set_formats(self, artifacts: List[types.Artifact], exec_properties: Dict[str, Any]):
         """Downstream components read the payload and file format from these."""

@@ -99,12 +99,12 @@ class SpanWindowStrategy(resolver_strategy.ResolverStrategy):
     def resolve_artifacts(self, store, input_dict):
         del store
         window = span_window(_passed(input_dict[EXAMPLES], input_dict), self._num_spans)
-        # A resolver returns every input key; `passed` as it came.
-        return {
-            EXAMPLES: window,
-            ANALYZER_CACHE: analyzer_cache(input_dict.get(ANALYZER_CACHE, []), window),
-            PASSED: input_dict.get(PASSED, []),
-        }
+        # A resolver returns every input key; `passed` as it came. Without
+        # an analyzer cache input, Transform keeps none.
+        resolved = {EXAMPLES: window, PASSED: input_dict.get(PASSED, [])}
+        if ANALYZER_CACHE in input_dict:
+            resolved[ANALYZER_CACHE] = analyzer_cache(input_dict[ANALYZER_CACHE], window)
+        return resolved
 
 
 class AllVersionsStrategy(resolver_strategy.ResolverStrategy):

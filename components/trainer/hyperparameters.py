@@ -24,6 +24,9 @@ class Hyperparameters:
     batch_size: int = 256
     max_embedding_dim: int = 4
     epochs: int = 10
+    # Weight initialisation, dropout and shuffling draw from it: the same
+    # examples and settings train the same model.
+    seed: int = 0
 
     def to_custom_config(self) -> Dict[str, Any]:
         values = dataclasses.asdict(self)

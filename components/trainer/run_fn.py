@@ -25,7 +25,10 @@ CACHED_BATCHES_SHUFFLED = 64
 
 
 def _dataset(
-    file_pattern: List[str], data_accessor, transform_output: tft.TFTransformOutput, batch_size: int
+    file_pattern: List[str],
+    data_accessor,
+    transform_output: tft.TFTransformOutput,
+    hyperparameters: Hyperparameters,
 ) -> tf.data.Dataset:
     """(model inputs, label) batches: raw examples, shuffled and transformed
     batch by batch, repeated.
@@ -44,13 +47,15 @@ def _dataset(
 
     raw = data_accessor.tf_dataset_factory(
         file_pattern,
-        dataset_options.TensorFlowDatasetOptions(batch_size=batch_size, num_epochs=1),
+        dataset_options.TensorFlowDatasetOptions(
+            batch_size=hyperparameters.batch_size, num_epochs=1, shuffle_seed=hyperparameters.seed
+        ),
         transform_output.raw_metadata.schema,
     )
     return (
         raw.map(transform, num_parallel_calls=tf.data.AUTOTUNE)
         .cache()
-        .shuffle(CACHED_BATCHES_SHUFFLED)
+        .shuffle(CACHED_BATCHES_SHUFFLED, seed=hyperparameters.seed)
         .repeat()
     )
 
@@ -58,12 +63,11 @@ def _dataset(
 def run_fn(fn_args) -> None:
     """TFX Trainer entry point: train, then export with serving signatures."""
     hyperparameters = Hyperparameters.from_custom_config(fn_args.custom_config)
+    keras.utils.set_random_seed(hyperparameters.seed)
     transform_output = tft.TFTransformOutput(fn_args.transform_output)
-    train = _dataset(
-        fn_args.train_files, fn_args.data_accessor, transform_output, hyperparameters.batch_size
-    )
+    train = _dataset(fn_args.train_files, fn_args.data_accessor, transform_output, hyperparameters)
     evaluation = _dataset(
-        fn_args.eval_files, fn_args.data_accessor, transform_output, hyperparameters.batch_size
+        fn_args.eval_files, fn_args.data_accessor, transform_output, hyperparameters
     )
     model = build_model(transform_output, hyperparameters)
     epochs = max(1, min(hyperparameters.epochs, fn_args.train_steps))

@@ -170,3 +170,20 @@ def test_quick_benchmark_runs_every_system_and_writes_the_results(tmp_path):
     markdown = (tmp_path / "results" / "results.md").read_text()
     assert "| target |" in markdown and "TFX taxi example" in markdown
     assert (tmp_path / "results" / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+def test_analyzer_cache_bench_times_the_three_ways_on_a_runs_spans(small_run, tmp_path, capsys):
+    from bench import analyzer_cache
+    from pipeline.config import in_process_beam_args
+
+    config, _, outputs = small_run
+    spans = outputs["CsvExampleGen"]["outputs"]["examples"]
+    beam_args = [f"--beam-arg={arg}" for arg in in_process_beam_args()]
+    assert analyzer_cache.main([config.output_dir, "--work", str(tmp_path), *beam_args]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith(f"{len(spans)} spans")
+    assert [line.split()[0] for line in printed[1:]] == list(analyzer_cache.MODES)
+    # One entry per span's train split, the newest dropped before add-newest.
+    assert len(list((tmp_path / "build-cache" / "cache").iterdir())) == len(spans) - 1
+    assert (tmp_path / "add-newest" / "graph" / "transform_fn").is_dir()

@@ -53,8 +53,10 @@ def runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("incremental")
     data_root = slice_of_data(tmp / "trips")
     # Quality is not what these runs test: every trained model is blessed.
+    # With Transform's analyzer cache, which is off by default.
     config = dataclasses.replace(
         slice_config(tmp, data_root),
+        analyzer_cache=True,
         train_steps=100,
         thresholds=EvaluationThresholds(min_auc=0.5, min_binary_accuracy=0.5, max_auc_drop=1.0),
     )

@@ -95,3 +95,17 @@ def test_the_direct_runner_runs_with_the_added_option():
     with beam.Pipeline(argv=beam_pipeline_args(in_process_beam_args())) as pipeline:
         squares = pipeline | beam.Create([1, 2, 3]) | beam.Map(lambda x: x * x)
         assert_that(squares, equal_to([1, 4, 9]))
+
+
+@pytest.mark.parametrize("analyzer_cache", [False, True])
+def test_transform_keeps_an_analyzer_cache_only_when_configured(tmp_path, analyzer_cache):
+    from pipeline import node_ids
+    from pipeline.config import PipelineConfig
+    from pipeline.runners.local import local_pipeline
+
+    config = PipelineConfig(output_dir=tmp_path, analyzer_cache=analyzer_cache)
+    nodes = {node.id: node for node in local_pipeline(config).components}
+    transform = nodes[node_ids.TRANSFORM]
+    assert ("updated_analyzer_cache" in transform.outputs) == analyzer_cache
+    assert ("analyzer_cache" in transform.inputs) == analyzer_cache
+    assert ("analyzer_cache" in nodes[node_ids.SPAN_WINDOW].inputs) == analyzer_cache

@@ -29,8 +29,8 @@ def slice_of_data(root: Path, edit=None) -> Path:
 
 def slice_config(tmp: Path, data_root: Path):
     """A short training run on the slice; the full-data quality bar is
-    checked in tests/pipeline/cli/test_cli.py. 300 unseeded steps on 2.7k
-    trips vary by about 0.01 AUC from run to run, so a second run on the
+    checked in tests/pipeline/cli/test_cli.py. 300 steps on 2.7k trips vary
+    by about 0.01 AUC with the trips they see, so a second run on a changed
     slice may trail the first by more than the default no-regression margin
     without being worse; the margin here is wider."""
     from pipeline.config import EvaluationThresholds, PipelineConfig

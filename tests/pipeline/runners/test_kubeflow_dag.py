@@ -149,8 +149,8 @@ def _unseen_instances(checks):
 
 
 def test_pushed_model_answers_like_the_local_runs_model(first_run, small_run):
-    """Same data, same steps: only training noise apart (measured: mean
-    difference 0.02, 96% equal decisions)."""
+    """Same examples, same steps, same seed: the same model, although the
+    two ran on different orchestrators (measured: equal to the last bit)."""
     from pipeline.scoring.model import LoadedModel
 
     _, result, _ = small_run
@@ -159,8 +159,7 @@ def test_pushed_model_answers_like_the_local_runs_model(first_run, small_run):
     instances = _unseen_instances(ours.checks)
     mine, local = np.array(ours.predict(instances)), np.array(theirs.predict(instances))
     assert len(instances) > 300
-    assert np.abs(mine - local).mean() < 0.05
-    assert ((mine > 0.5) == (local > 0.5)).mean() >= 0.9
+    np.testing.assert_allclose(mine, local, rtol=0, atol=1e-6)
 
 
 def _gated_metrics(evaluation_uri: str):
