@@ -2,7 +2,8 @@
 
 For every dataset size, each repeat runs every system once, in order, so
 the systems see the same machine load; ratios are taken per repeat and
-then summarised by their median.
+then summarised by their median. An incremental system's history and
+add-quarter runs belong to the repeat of its cold run, right after it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from pipeline.runners.local import overall_metrics
 
 HELP_REPEATS = 5
 PIPELINE_MODES = ("cold", "rerun", "cached")
+# The runs whose Evaluator metrics are kept: those of a model trained on every
+# quarter, in one go or a quarter at a time. The others evaluate a model again.
+METRIC_MODES = ("cold", "add-quarter")
 
 
 @dataclasses.dataclass
@@ -33,7 +37,9 @@ class Run:
     repeat: int
     # "cold"; "rerun": the same run again on the same output dir (the
     # Evaluator runs again, now against the model the cold run blessed);
-    # "cached": a third run, taken from cache throughout.
+    # "cached": a third run, taken from cache throughout. An incremental
+    # system, on an output dir of its own: "history" on every quarter but the
+    # newest, then "add-quarter" once the newest is linked into its data root.
     mode: str
     wall_seconds: float
     peak_rss_bytes: int
@@ -91,7 +97,7 @@ def _collect(system: System, output_dir: Path, run: Run, measured: measure.Measu
         if component["seconds"] >= 1
     }
     evaluations = components.get(node_ids.EVALUATOR, {}).get("outputs", {}).get("evaluation")
-    if evaluations and run.mode == "cold":
+    if evaluations and run.mode in METRIC_MODES:
         run.metrics = overall_metrics(evaluations[0]["uri"])
 
 
@@ -101,11 +107,9 @@ def _one(
     dataset: datasets.Dataset,
     repeat: int,
     mode: str,
+    output_dir: Path,
     report: Callable[[str], None],
 ) -> Run:
-    output_dir = plan.work_dir / dataset.name / f"{system.key}-{repeat}"
-    if mode == "cold" and output_dir.exists():
-        shutil.rmtree(output_dir)
     log = plan.work_dir / "logs" / f"{dataset.name}-{system.key}-{repeat}-{mode}.log"
     report(f"{dataset.name} {system.key} {mode} (repeat {repeat}) ...")
     measured = measure.run(system.command(dataset, output_dir), log)
@@ -129,6 +133,37 @@ def _one(
     return run
 
 
+def _repeat(
+    plan: Plan,
+    system: System,
+    dataset: datasets.Dataset,
+    repeat: int,
+    large: bool,
+    report: Callable[[str], None],
+) -> List[Run]:
+    """One repeat of `system` in a fresh work dir: its cold run (and re-runs)
+    on one output dir; for an incremental system, then its history and
+    add-quarter runs on another."""
+    work_dir = _work_dir(plan, dataset, system, repeat)
+    shutil.rmtree(work_dir, ignore_errors=True)
+
+    def one(data: datasets.Dataset, output_dir: Path, mode: str) -> Run:
+        return _one(plan, system, data, repeat, mode, output_dir, report)
+
+    modes = PIPELINE_MODES if system.is_pipeline and not large else ("cold",)
+    runs = [one(dataset, work_dir / "all-quarters", mode) for mode in modes]
+    if system.incremental and not large:
+        history = datasets.link_history(dataset, work_dir / "history-data")
+        runs.append(one(history, work_dir / "by-quarter", "history"))
+        datasets.link_newest_quarter(dataset, history)
+        runs.append(one(history, work_dir / "by-quarter", "add-quarter"))
+    return runs
+
+
+def _work_dir(plan: Plan, dataset: datasets.Dataset, system: System, repeat: int) -> Path:
+    return plan.work_dir / dataset.name / f"{system.key}-{repeat}"
+
+
 def benchmark(
     plan: Plan,
     report: Callable[[str], None],
@@ -143,13 +178,10 @@ def benchmark(
         systems = [s for s in plan.systems if not (large and s.key == "tfx_example")]
         for repeat in range(1, (1 if large else plan.repeats) + 1):
             for system in systems:
-                modes = PIPELINE_MODES if system.is_pipeline and not large else ("cold",)
-                runs += [_one(plan, system, dataset, repeat, mode, report) for mode in modes]
+                runs += _repeat(plan, system, dataset, repeat, large, report)
             # Pipeline outputs of a 5M run take gigabytes; the figures are kept.
             for system in systems:
-                shutil.rmtree(
-                    plan.work_dir / dataset.name / f"{system.key}-{repeat}", ignore_errors=True
-                )
+                shutil.rmtree(_work_dir(plan, dataset, system, repeat), ignore_errors=True)
         after_size(runs)
     return runs
 
