@@ -245,6 +245,9 @@ def summary(runs: Sequence[Run]) -> List[Dict]:
                 "binary_accuracy": median(
                     [r.metrics["binary_accuracy"] for r in group if "binary_accuracy" in r.metrics]
                 ),
+                "training_seconds": median(
+                    [r.training_seconds for r in group if r.training_seconds is not None]
+                ),
                 "component_seconds": {
                     name: median(
                         [r.component_seconds[name] for r in group if name in r.component_seconds]
@@ -354,6 +357,21 @@ def markdown(document: Dict) -> str:
             )
             lines.append(
                 f"- {row['rows']:,} rows, {SYSTEMS[row['system']].label}, {row['mode']}: {parts}"
+            )
+    lines += [
+        "",
+        "## Model quality (overall slice of each system's eval split)",
+        "",
+        "| rows | system | mode | accuracy | AUC | training s |",
+        "|---:|---|---|---:|---:|---:|",
+    ]
+    for row in document["summary"]:
+        if row["auc"] is not None or row["binary_accuracy"] is not None:
+            lines.append(
+                f"| {row['rows']:,} | {SYSTEMS[row['system']].label} | {row['mode']} | "
+                f"{format_value(row['binary_accuracy'], '.4f')} | "
+                f"{format_value(row['auc'], '.4f')} | "
+                f"{format_value(row['training_seconds'], '.1f')} |"
             )
     lines += ["", "## Peak RSS while each component ran, GiB (cold runs, largest)", ""]
     for row in document["summary"]:

@@ -9,6 +9,7 @@ add-quarter runs belong to the repeat of its cold run, right after it.
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 import statistics
 import sys
@@ -16,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
-from bench import datasets, measure
+from bench import datasets, measure, sklearn_baseline
 from bench.systems import System
 from pipeline import node_ids
 from pipeline.metadata import MetadataNotFoundError, latest_outputs
@@ -53,6 +54,11 @@ class Run:
     @property
     def rows_per_second(self) -> float:
         return self.rows / self.wall_seconds
+
+    @property
+    def training_seconds(self) -> Optional[float]:
+        """The model's fit: a baseline's own timing, or a pipeline's Trainer."""
+        return self.metrics.get("training_seconds", self.component_seconds.get(node_ids.TRAINER))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,7 +136,17 @@ def _one(
     )
     if system.is_pipeline:
         _collect(system, output_dir, run, measured)
+    if system.examples_of:
+        run.metrics = _printed_metrics(log)
     return run
+
+
+def _printed_metrics(log: Path) -> Dict[str, float]:
+    """The metrics a baseline printed (bench/sklearn_baseline.py), if it got that far."""
+    for line in log.read_text().splitlines():
+        if line.startswith(sklearn_baseline.METRICS_PREFIX):
+            return json.loads(line[len(sklearn_baseline.METRICS_PREFIX) :])
+    return {}
 
 
 def _repeat(
@@ -143,15 +159,19 @@ def _repeat(
 ) -> List[Run]:
     """One repeat of `system` in a fresh work dir: its cold run (and re-runs)
     on one output dir; for an incremental system, then its history and
-    add-quarter runs on another."""
+    add-quarter runs on another. A system that trains on another's examples
+    runs once, on that system's cold output dir of the repeat."""
     work_dir = _work_dir(plan, dataset, system, repeat)
     shutil.rmtree(work_dir, ignore_errors=True)
 
     def one(data: datasets.Dataset, output_dir: Path, mode: str) -> Run:
         return _one(plan, system, data, repeat, mode, output_dir, report)
 
+    if system.examples_of:
+        # Still on disk: work dirs go once every system ran the repeat.
+        return [one(dataset, _cold_output_dir(plan, dataset, system.examples_of, repeat), "cold")]
     modes = PIPELINE_MODES if system.is_pipeline and not large else ("cold",)
-    runs = [one(dataset, work_dir / "all-quarters", mode) for mode in modes]
+    runs = [one(dataset, _cold_output_dir(plan, dataset, system, repeat), mode) for mode in modes]
     if system.incremental and not large:
         history = datasets.link_history(dataset, work_dir / "history-data")
         runs.append(one(history, work_dir / "by-quarter", "history"))
@@ -162,6 +182,11 @@ def _repeat(
 
 def _work_dir(plan: Plan, dataset: datasets.Dataset, system: System, repeat: int) -> Path:
     return plan.work_dir / dataset.name / f"{system.key}-{repeat}"
+
+
+def _cold_output_dir(plan: Plan, dataset: datasets.Dataset, system: System, repeat: int) -> Path:
+    """The output dir of a repeat's cold run, and of its re-runs."""
+    return _work_dir(plan, dataset, system, repeat) / "all-quarters"
 
 
 def benchmark(

@@ -4,6 +4,7 @@
   tfx_example  TFX's own taxi_pipeline_native_keras.py (bench/tfx_taxi.py)
   tfdv         plain tfdv.generate_statistics_from_csv
   polars       polars read + describe, the parsing floor
+  sklearn      scikit-learn on this pipeline's train/eval split (bench/sklearn_baseline.py)
 
 The two pipelines are run again on their output dir right after the cold
 run, to time a fully cached re-run. This pipeline, which ingests one
@@ -41,6 +42,9 @@ class System:
     # Ingests each quarter once: a quarter added to its data root is the
     # only one a run on the same output dir ingests, so adding one is timed.
     incremental: bool = False
+    # Trains on the examples that this system's cold run of the same repeat
+    # wrote: `command` gets that run's output dir, not one of its own.
+    examples_of: Optional["System"] = None
 
     @property
     def is_pipeline(self) -> bool:
@@ -77,4 +81,11 @@ POLARS = System(
     command=lambda data, out: _module("bench.baselines", "polars", data.csv_pattern),
 )
 
-SYSTEMS = {system.key: system for system in (PIPELINE, TFX_EXAMPLE, TFDV, POLARS)}
+SKLEARN = System(
+    key="sklearn",
+    label="scikit-learn HistGradientBoosting",
+    command=lambda data, pipeline_out: _module("bench.sklearn_baseline", pipeline_out),
+    examples_of=PIPELINE,
+)
+
+SYSTEMS = {system.key: system for system in (PIPELINE, TFX_EXAMPLE, TFDV, POLARS, SKLEARN)}

@@ -1,5 +1,5 @@
 """The benchmark harness: dataset generation, measurement, the targets'
-arithmetic, and a --quick smoke run of all four systems (no timing asserted)."""
+arithmetic, and a --quick smoke run of all five systems (no timing asserted)."""
 
 from __future__ import annotations
 
@@ -119,6 +119,43 @@ def test_an_incremental_system_runs_history_then_add_quarter_in_its_repeat(tmp_p
     assert not (plan.work_dir / "15k" / "pipeline-1").exists()  # Cleaned up.
 
 
+def test_a_baseline_on_the_pipelines_examples_reads_its_cold_output_dir(tmp_path):
+    # Leaves a marker in its output dir; the baseline prints whether it sees it.
+    writer = System(
+        key="pipeline",
+        label="writes a marker",
+        command=lambda data, out: [
+            sys.executable,
+            "-c",
+            "import pathlib, sys; out = pathlib.Path(sys.argv[1]); out.mkdir(parents=True); "
+            "(out / 'marker').touch()",
+            str(out),
+        ],
+    )
+    reader = System(
+        key="sklearn",
+        label="reads the marker",
+        command=lambda data, out: [
+            sys.executable,
+            "-c",
+            "import json, pathlib, sys; marker = pathlib.Path(sys.argv[1], 'marker'); "
+            "print('metrics: ' + json.dumps({'auc': 0.9, 'marker': float(marker.exists())}))",
+            str(out),
+        ],
+        examples_of=writer,
+    )
+    plan = Plan(
+        sizes=["15k"],
+        systems=[writer, reader],
+        repeats=1,
+        data_dir=tmp_path / "data",
+        work_dir=tmp_path / "work",
+        tfx_max_rows=1_000_000,
+    )
+    runs = benchmark(plan, report=lambda line: None)
+    assert runs[1].metrics == {"auc": 0.9, "marker": 1.0}
+
+
 def test_measure_sees_child_processes_memory_and_exit_code(tmp_path):
     # A child that spawns a grandchild holding 300 MB.
     script = (
@@ -208,7 +245,10 @@ def test_results_spell_out_verdicts_and_show_the_add_quarter_modes(tmp_path):
         _run("15k", "pipeline", 1, 8, mode="cached"),
         _run("15k", "pipeline", 1, 90, mode="history"),
         _run("15k", "pipeline", 1, 20, mode="add-quarter", auc=0.951),
+        _run("15k", "sklearn", 1, 30, auc=0.96, accuracy=0.91),
     ]
+    runs[0].component_seconds = {"Trainer": 12.5}
+    runs[-1].metrics["training_seconds"] = 4.3
     paths = results.write(runs, [0.3], "2026-01-01T00:00:00+00:00", 1, tmp_path)
     verdicts = {t["name"]: t["verdict"] for t in json.loads(paths["json"].read_text())["targets"]}
     assert verdicts["fully cached re-run vs cold run at 15k"] == "no verdict"
@@ -218,6 +258,10 @@ def test_results_spell_out_verdicts_and_show_the_add_quarter_modes(tmp_path):
     assert "| 0.080 | none | **no verdict** |" in markdown
     assert "| 15,002 | this pipeline | history | 90.0 [90.0-90.0] |" in markdown
     assert "| 15,002 | this pipeline | add-quarter | 20.0 [20.0-20.0] |" in markdown
+    # The quality table: the Trainer's seconds, or the baseline's own fit.
+    assert "| 15,002 | this pipeline | cold | n/a | 0.9500 | 12.5 |" in markdown
+    sklearn_row = "| 15,002 | scikit-learn HistGradientBoosting | cold | 0.9100 | 0.9600 | 4.3 |"
+    assert sklearn_row in markdown
 
 
 @pytest.mark.slow
@@ -243,7 +287,9 @@ def test_quick_benchmark_runs_every_system_and_writes_the_results(tmp_path):
         (system, mode)
         for system in ("pipeline", "tfx_example")
         for mode in ("cold", "rerun", "cached")
-    } | {("pipeline", "history"), ("pipeline", "add-quarter"), ("tfdv", "cold"), ("polars", "cold")}
+    } | {("pipeline", "history"), ("pipeline", "add-quarter")} | {
+        (baseline, "cold") for baseline in ("tfdv", "polars", "sklearn")
+    }
     by_key = {(r["system"], r["mode"]): r for r in document["runs"]}
     ours, theirs = by_key["pipeline", "cold"], by_key["tfx_example", "cold"]
     assert ours["metrics"]["auc"] > 0.5 and theirs["metrics"]["binary_accuracy"] > 0.5
@@ -258,6 +304,10 @@ def test_quick_benchmark_runs_every_system_and_writes_the_results(tmp_path):
     assert "Spans: ingested 15, 2013-01-01 to 2016-07-01" in Path(history["log"]).read_text()
     assert "Spans: ingested 2016-10-01\n" in Path(added["log"]).read_text()
     assert added["metrics"]["auc"] > 0.5 and "Trainer" in added["component_seconds"]
+    sklearn = by_key["sklearn", "cold"]["metrics"]
+    assert sklearn["auc"] > 0.5 and sklearn["training_seconds"] > 0
+    # Evaluated on the pipeline's own eval split.
+    assert sklearn["eval_examples"] == ours["metrics"]["example_count"]
     for run in document["runs"]:
         assert run["wall_seconds"] > 0 and run["peak_rss_bytes"] > 0
         assert run["rows"] == 15_002
