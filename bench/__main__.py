@@ -1,5 +1,5 @@
 """`python -m bench` (or `make bench`): this pipeline against TFX's taxi
-example and two baselines, side by side, on scaled copies of the data.
+example and three baselines, side by side, on scaled copies of the data.
 
 Writes results.json, results.md and results.png into the results dir; see
 bench/README.md for what is measured and how.

@@ -10,6 +10,9 @@ Each dataset is laid out twice:
   trips/<quarter>/trips.csv   this pipeline's layout, as in data/trips/
   flat/<quarter>.csv          links for TFX's example, which reads one folder
 The `15k` dataset is the bundled data itself, linked, not copied.
+
+For the "add one quarter" runs, `link_history` lays out a data root of links
+to every quarter folder but the newest, and `link_newest_quarter` adds it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import dataclasses
 import json
 import shutil
 from pathlib import Path
-from typing import Dict
+from typing import Dict, List
 
 from components.features import RAW_FEATURES, START_TIME, RawType
 from components.rows import layout
@@ -60,6 +63,28 @@ class Dataset:
     @property
     def bytes(self) -> int:
         return sum(path.stat().st_size for path in self.trips.glob(layout.ALL_QUARTERS_PATTERN))
+
+
+def quarter_folders(dataset: Dataset) -> List[Path]:
+    """The dataset's quarter folders, oldest first (their names are dates)."""
+    return sorted(path.parent for path in dataset.trips.glob(layout.ALL_QUARTERS_PATTERN))
+
+
+def link_history(dataset: Dataset, root: Path) -> Dataset:
+    """`dataset` as it was before its newest quarter arrived: under `root`,
+    links to every quarter folder but the newest, in this pipeline's layout
+    only. `rows` stays the whole dataset's, whose runs these are."""
+    history = dataclasses.replace(dataset, root=root)
+    history.trips.mkdir(parents=True)
+    for folder in quarter_folders(dataset)[:-1]:
+        (history.trips / folder.name).symlink_to(folder.resolve())
+    return history
+
+
+def link_newest_quarter(dataset: Dataset, history: Dataset) -> None:
+    """The newest quarter of `dataset` arrives in the data root of `history`."""
+    newest = quarter_folders(dataset)[-1]
+    (history.trips / newest.name).symlink_to(newest.resolve())
 
 
 def rows_for(name: str) -> int:

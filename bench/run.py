@@ -2,12 +2,14 @@
 
 For every dataset size, each repeat runs every system once, in order, so
 the systems see the same machine load; ratios are taken per repeat and
-then summarised by their median.
+then summarised by their median. An incremental system's history and
+add-quarter runs belong to the repeat of its cold run, right after it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 import statistics
 import sys
@@ -15,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
-from bench import datasets, measure
+from bench import datasets, measure, sklearn_baseline
 from bench.systems import System
 from pipeline import node_ids
 from pipeline.metadata import MetadataNotFoundError, latest_outputs
@@ -23,6 +25,9 @@ from pipeline.runners.local import overall_metrics
 
 HELP_REPEATS = 5
 PIPELINE_MODES = ("cold", "rerun", "cached")
+# The runs whose Evaluator metrics are kept: those of a model trained on every
+# quarter, in one go or a quarter at a time. The others evaluate a model again.
+METRIC_MODES = ("cold", "add-quarter")
 
 
 @dataclasses.dataclass
@@ -33,7 +38,9 @@ class Run:
     repeat: int
     # "cold"; "rerun": the same run again on the same output dir (the
     # Evaluator runs again, now against the model the cold run blessed);
-    # "cached": a third run, taken from cache throughout.
+    # "cached": a third run, taken from cache throughout. An incremental
+    # system, on an output dir of its own: "history" on every quarter but the
+    # newest, then "add-quarter" once the newest is linked into its data root.
     mode: str
     wall_seconds: float
     peak_rss_bytes: int
@@ -47,6 +54,11 @@ class Run:
     @property
     def rows_per_second(self) -> float:
         return self.rows / self.wall_seconds
+
+    @property
+    def training_seconds(self) -> Optional[float]:
+        """The model's fit: a baseline's own timing, or a pipeline's Trainer."""
+        return self.metrics.get("training_seconds", self.component_seconds.get(node_ids.TRAINER))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,7 +103,7 @@ def _collect(system: System, output_dir: Path, run: Run, measured: measure.Measu
         if component["seconds"] >= 1
     }
     evaluations = components.get(node_ids.EVALUATOR, {}).get("outputs", {}).get("evaluation")
-    if evaluations and run.mode == "cold":
+    if evaluations and run.mode in METRIC_MODES:
         run.metrics = overall_metrics(evaluations[0]["uri"])
 
 
@@ -101,11 +113,9 @@ def _one(
     dataset: datasets.Dataset,
     repeat: int,
     mode: str,
+    output_dir: Path,
     report: Callable[[str], None],
 ) -> Run:
-    output_dir = plan.work_dir / dataset.name / f"{system.key}-{repeat}"
-    if mode == "cold" and output_dir.exists():
-        shutil.rmtree(output_dir)
     log = plan.work_dir / "logs" / f"{dataset.name}-{system.key}-{repeat}-{mode}.log"
     report(f"{dataset.name} {system.key} {mode} (repeat {repeat}) ...")
     measured = measure.run(system.command(dataset, output_dir), log)
@@ -126,7 +136,57 @@ def _one(
     )
     if system.is_pipeline:
         _collect(system, output_dir, run, measured)
+    if system.examples_of:
+        run.metrics = _printed_metrics(log)
     return run
+
+
+def _printed_metrics(log: Path) -> Dict[str, float]:
+    """The metrics a baseline printed (bench/sklearn_baseline.py), if it got that far."""
+    for line in log.read_text().splitlines():
+        if line.startswith(sklearn_baseline.METRICS_PREFIX):
+            return json.loads(line[len(sklearn_baseline.METRICS_PREFIX) :])
+    return {}
+
+
+def _repeat(
+    plan: Plan,
+    system: System,
+    dataset: datasets.Dataset,
+    repeat: int,
+    large: bool,
+    report: Callable[[str], None],
+) -> List[Run]:
+    """One repeat of `system` in a fresh work dir: its cold run (and re-runs)
+    on one output dir; for an incremental system, then its history and
+    add-quarter runs on another. A system that trains on another's examples
+    runs once, on that system's cold output dir of the repeat."""
+    work_dir = _work_dir(plan, dataset, system, repeat)
+    shutil.rmtree(work_dir, ignore_errors=True)
+
+    def one(data: datasets.Dataset, output_dir: Path, mode: str) -> Run:
+        return _one(plan, system, data, repeat, mode, output_dir, report)
+
+    if system.examples_of:
+        # Still on disk: work dirs go once every system ran the repeat.
+        return [one(dataset, _cold_output_dir(plan, dataset, system.examples_of, repeat), "cold")]
+    modes = PIPELINE_MODES if system.is_pipeline and not large else ("cold",)
+    runs = [one(dataset, _cold_output_dir(plan, dataset, system, repeat), mode) for mode in modes]
+    if system.incremental and not large:
+        history = datasets.link_history(dataset, work_dir / "history-data")
+        runs.append(one(history, work_dir / "by-quarter", "history"))
+        datasets.link_newest_quarter(dataset, history)
+        runs.append(one(history, work_dir / "by-quarter", "add-quarter"))
+    return runs
+
+
+def _work_dir(plan: Plan, dataset: datasets.Dataset, system: System, repeat: int) -> Path:
+    return plan.work_dir / dataset.name / f"{system.key}-{repeat}"
+
+
+def _cold_output_dir(plan: Plan, dataset: datasets.Dataset, system: System, repeat: int) -> Path:
+    """The output dir of a repeat's cold run, and of its re-runs."""
+    return _work_dir(plan, dataset, system, repeat) / "all-quarters"
 
 
 def benchmark(
@@ -143,13 +203,10 @@ def benchmark(
         systems = [s for s in plan.systems if not (large and s.key == "tfx_example")]
         for repeat in range(1, (1 if large else plan.repeats) + 1):
             for system in systems:
-                modes = PIPELINE_MODES if system.is_pipeline and not large else ("cold",)
-                runs += [_one(plan, system, dataset, repeat, mode, report) for mode in modes]
+                runs += _repeat(plan, system, dataset, repeat, large, report)
             # Pipeline outputs of a 5M run take gigabytes; the figures are kept.
             for system in systems:
-                shutil.rmtree(
-                    plan.work_dir / dataset.name / f"{system.key}-{repeat}", ignore_errors=True
-                )
+                shutil.rmtree(_work_dir(plan, dataset, system, repeat), ignore_errors=True)
         after_size(runs)
     return runs
 

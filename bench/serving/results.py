@@ -3,14 +3,21 @@ markdown (the style and the machine description of bench/results.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import shlex
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from bench.results import GIB, Target, format_value, machine, targets_table, verdict_line
+from bench.results import (
+    GIB,
+    Target,
+    format_value,
+    machine,
+    target_record,
+    targets_table,
+    verdict_line,
+)
 from bench.serving.load import Phase
 from bench.serving.plan import ERROR_SAMPLES, MEMORY_SAMPLE_SECONDS, Plan
 
@@ -170,7 +177,7 @@ def document(
         },
         "batch_sizes": phases,
         "memory": memory,
-        "targets": [dataclasses.asdict(t) for t in targets(phases, memory)],
+        "targets": [target_record(t) for t in targets(phases, memory)],
     }
 
 

@@ -1,5 +1,5 @@
 """The benchmark harness: dataset generation, measurement, the targets'
-arithmetic, and a --quick smoke run of all four systems (no timing asserted)."""
+arithmetic, and a --quick smoke run of all five systems (no timing asserted)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bench import datasets, measure, results
-from bench.run import Run
+from bench.run import Plan, Run, benchmark
+from bench.systems import System
 
 
 def _rows(path: Path):
@@ -72,6 +73,89 @@ def test_generation_is_reproducible_and_reused(tmp_path):
     assert marker.stat().st_mtime_ns == mtime  # Same manifest: not regenerated.
 
 
+def test_history_holds_back_the_newest_quarter_until_it_is_linked_in(tmp_path):
+    dataset = datasets.prepare("15k", tmp_path / "data")
+    quarters = datasets.quarter_folders(dataset)
+    history = datasets.link_history(dataset, tmp_path / "history")
+    assert history.rows == dataset.rows
+    linked = datasets.quarter_folders(history)
+    assert [q.name for q in linked] == [q.name for q in quarters[:-1]]
+    assert all(q.is_symlink() and q.resolve() == d.resolve() for q, d in zip(linked, quarters))
+    datasets.link_newest_quarter(dataset, history)
+    newest = history.trips / quarters[-1].name
+    assert [q.name for q in datasets.quarter_folders(history)] == [q.name for q in quarters]
+    assert (newest / "trips.csv").read_bytes() == (quarters[-1] / "trips.csv").read_bytes()
+
+
+def test_an_incremental_system_runs_history_then_add_quarter_in_its_repeat(tmp_path):
+    # Prints the quarter folders of the data root it is given.
+    lister = System(
+        key="pipeline",
+        label="lists quarters",
+        command=lambda data, out: [
+            sys.executable,
+            "-c",
+            "import os, sys; print(sorted(os.listdir(sys.argv[1])))",
+            str(data.trips),
+        ],
+        incremental=True,
+    )
+    plan = Plan(
+        sizes=["15k"],
+        systems=[lister],
+        repeats=2,
+        data_dir=tmp_path / "data",
+        work_dir=tmp_path / "work",
+        tfx_max_rows=1_000_000,
+    )
+    runs = benchmark(plan, report=lambda line: None)
+    assert [(r.repeat, r.mode) for r in runs] == [
+        (repeat, mode) for repeat in (1, 2) for mode in ("cold", "history", "add-quarter")
+    ]
+    quarters = [q.name for q in datasets.quarter_folders(datasets.prepare("15k", plan.data_dir))]
+    listed = {(r.repeat, r.mode): Path(r.log).read_text().strip() for r in runs}
+    assert listed[2, "history"] == repr(quarters[:-1])
+    assert listed[2, "add-quarter"] == listed[2, "cold"] == repr(quarters)
+    assert not (plan.work_dir / "15k" / "pipeline-1").exists()  # Cleaned up.
+
+
+def test_a_baseline_on_the_pipelines_examples_reads_its_cold_output_dir(tmp_path):
+    # Leaves a marker in its output dir; the baseline prints whether it sees it.
+    writer = System(
+        key="pipeline",
+        label="writes a marker",
+        command=lambda data, out: [
+            sys.executable,
+            "-c",
+            "import pathlib, sys; out = pathlib.Path(sys.argv[1]); out.mkdir(parents=True); "
+            "(out / 'marker').touch()",
+            str(out),
+        ],
+    )
+    reader = System(
+        key="sklearn",
+        label="reads the marker",
+        command=lambda data, out: [
+            sys.executable,
+            "-c",
+            "import json, pathlib, sys; marker = pathlib.Path(sys.argv[1], 'marker'); "
+            "print('metrics: ' + json.dumps({'auc': 0.9, 'marker': float(marker.exists())}))",
+            str(out),
+        ],
+        examples_of=writer,
+    )
+    plan = Plan(
+        sizes=["15k"],
+        systems=[writer, reader],
+        repeats=1,
+        data_dir=tmp_path / "data",
+        work_dir=tmp_path / "work",
+        tfx_max_rows=1_000_000,
+    )
+    runs = benchmark(plan, report=lambda line: None)
+    assert runs[1].metrics == {"auc": 0.9, "marker": 1.0}
+
+
 def test_measure_sees_child_processes_memory_and_exit_code(tmp_path):
     # A child that spawns a grandchild holding 300 MB.
     script = (
@@ -124,9 +208,60 @@ def test_targets_pair_runs_by_repeat_and_say_met_missed_or_not_measured():
     rss = found["peak RSS at 5m vs 1m rows"]
     assert rss.value == pytest.approx(1.6) and rss.verdict == "missed"
     cached = found["fully cached re-run vs cold run at 15k"]
-    assert cached.value == pytest.approx((8 / 40 + 30 / 60) / 2) and cached.verdict == "missed"
+    # A figure with its verdict retired.
+    assert cached.value == pytest.approx((8 / 40 + 30 / 60) / 2) and cached.verdict == "no verdict"
     assert not any("cached re-run" in name and "1m" in name for name in found)
     assert found["python -m pipeline --help"].verdict == "met"
+
+
+def test_add_quarter_targets_pair_runs_by_repeat_and_tfx_gets_no_verdict():
+    runs = [
+        _run("15k", "pipeline", 1, 100, auc=0.95),
+        _run("15k", "pipeline", 1, 20, mode="add-quarter", auc=0.952),
+        _run("15k", "tfx_example", 1, 200),
+        _run("15k", "pipeline", 2, 80, auc=0.95),
+        _run("15k", "pipeline", 2, 16, mode="add-quarter", auc=0.946),
+        _run("15k", "tfx_example", 2, 160),
+        # No cold run in its repeat to pair with.
+        _run("15k", "pipeline", 3, 90, mode="add-quarter", auc=0.90),
+        _run("1m", "pipeline", 1, 100, auc=0.95),
+        _run("1m", "pipeline", 1, 50, mode="add-quarter", auc=0.94),
+    ]
+    found = {t.name: t for t in results.targets(runs, [0.3])}
+    ratio = found["adding one quarter vs this pipeline's cold run at 15k"]
+    assert ratio.value == pytest.approx(0.2) and ratio.verdict == "met"
+    against_tfx = found["adding one quarter vs TFX's example at 15k"]
+    assert against_tfx.value == pytest.approx(0.1) and against_tfx.verdict == "no verdict"
+    auc = found["AUC trained incrementally vs a full re-run at 15k"]
+    assert auc.value == pytest.approx(0.004) and auc.verdict == "met"
+    assert found["adding one quarter vs this pipeline's cold run at 1m"].verdict == "missed"
+    assert found["AUC trained incrementally vs a full re-run at 1m"].verdict == "missed"
+    assert found["adding one quarter vs TFX's example at 1m"].verdict == "not measured"
+
+
+def test_results_spell_out_verdicts_and_show_the_add_quarter_modes(tmp_path):
+    runs = [
+        _run("15k", "pipeline", 1, 100, auc=0.95),
+        _run("15k", "pipeline", 1, 8, mode="cached"),
+        _run("15k", "pipeline", 1, 90, mode="history"),
+        _run("15k", "pipeline", 1, 20, mode="add-quarter", auc=0.951),
+        _run("15k", "sklearn", 1, 30, auc=0.96, accuracy=0.91),
+    ]
+    runs[0].component_seconds = {"Trainer": 12.5}
+    runs[-1].metrics["training_seconds"] = 4.3
+    paths = results.write(runs, [0.3], "2026-01-01T00:00:00+00:00", 1, tmp_path)
+    verdicts = {t["name"]: t["verdict"] for t in json.loads(paths["json"].read_text())["targets"]}
+    assert verdicts["fully cached re-run vs cold run at 15k"] == "no verdict"
+    assert verdicts["adding one quarter vs this pipeline's cold run at 15k"] == "met"
+    assert verdicts["adding one quarter vs TFX's example at 15k"] == "not measured"
+    markdown = paths["markdown"].read_text()
+    assert "| 0.080 | none | **no verdict** |" in markdown
+    assert "| 15,002 | this pipeline | history | 90.0 [90.0-90.0] |" in markdown
+    assert "| 15,002 | this pipeline | add-quarter | 20.0 [20.0-20.0] |" in markdown
+    # The quality table: the Trainer's seconds, or the baseline's own fit.
+    assert "| 15,002 | this pipeline | cold | n/a | 0.9500 | 12.5 |" in markdown
+    sklearn_row = "| 15,002 | scikit-learn HistGradientBoosting | cold | 0.9100 | 0.9600 | 4.3 |"
+    assert sklearn_row in markdown
 
 
 @pytest.mark.slow
@@ -152,7 +287,9 @@ def test_quick_benchmark_runs_every_system_and_writes_the_results(tmp_path):
         (system, mode)
         for system in ("pipeline", "tfx_example")
         for mode in ("cold", "rerun", "cached")
-    } | {("tfdv", "cold"), ("polars", "cold")}
+    } | {("pipeline", "history"), ("pipeline", "add-quarter")} | {
+        (baseline, "cold") for baseline in ("tfdv", "polars", "sklearn")
+    }
     by_key = {(r["system"], r["mode"]): r for r in document["runs"]}
     ours, theirs = by_key["pipeline", "cold"], by_key["tfx_example", "cold"]
     assert ours["metrics"]["auc"] > 0.5 and theirs["metrics"]["binary_accuracy"] > 0.5
@@ -162,11 +299,22 @@ def test_quick_benchmark_runs_every_system_and_writes_the_results(tmp_path):
     )
     assert ours["component_peak_rss_bytes"]["Trainer"] > 0
     assert by_key["pipeline", "cached"]["component_seconds"]["Evaluator"] < 1
+    # The history ingests every quarter but the newest; adding it, only it.
+    history, added = by_key["pipeline", "history"], by_key["pipeline", "add-quarter"]
+    assert "Spans: ingested 15, 2013-01-01 to 2016-07-01" in Path(history["log"]).read_text()
+    assert "Spans: ingested 2016-10-01\n" in Path(added["log"]).read_text()
+    assert added["metrics"]["auc"] > 0.5 and "Trainer" in added["component_seconds"]
+    sklearn = by_key["sklearn", "cold"]["metrics"]
+    assert sklearn["auc"] > 0.5 and sklearn["training_seconds"] > 0
+    # Evaluated on the pipeline's own eval split.
+    assert sklearn["eval_examples"] == ours["metrics"]["example_count"]
     for run in document["runs"]:
         assert run["wall_seconds"] > 0 and run["peak_rss_bytes"] > 0
         assert run["rows"] == 15_002
-    verdicts = {t["name"]: t["met"] for t in document["targets"]}
+    verdicts = {t["name"]: t["verdict"] for t in document["targets"]}
     assert "cold wall time vs TFX's example at 15k" in verdicts
+    assert verdicts["adding one quarter vs TFX's example at 15k"] == "no verdict"
+    assert verdicts["AUC trained incrementally vs a full re-run at 1m"] == "not measured"
     markdown = (tmp_path / "results" / "results.md").read_text()
     assert "| target |" in markdown and "TFX taxi example" in markdown
     assert (tmp_path / "results" / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
