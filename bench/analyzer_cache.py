@@ -111,6 +111,7 @@ def main(argv: List[str]) -> int:
         return 0
     spans = _span_examples(args.run_dir)
     beam_args = args.beam_arg or list(default_beam_args())
+    work.mkdir(parents=True, exist_ok=True)
     spans_file = work / "spans.json"
     spans_file.write_text(json.dumps(spans))
     print(f"{len(spans)} spans, Beam args {' '.join(beam_args)}")
