@@ -122,10 +122,13 @@ def _rss_growth(runs: Sequence[Run]) -> Target:
     )
 
 
+def _pipeline_ratio(runs: Sequence[Run], size: str, mode: str, to_system: str) -> Optional[float]:
+    """Median per-repeat ratio of this pipeline's `mode` run to `to_system`'s cold run."""
+    return median(_paired_ratios(_runs(runs, size, "pipeline", mode), _runs(runs, size, to_system)))
+
+
 def _cached_ratio(runs: Sequence[Run], size: str) -> Target:
-    ratio = median(
-        _paired_ratios(_runs(runs, size, "pipeline", "cached"), _runs(runs, size, "pipeline"))
-    )
+    ratio = _pipeline_ratio(runs, size, "cached", "pipeline")
     return Target(
         name=f"fully cached re-run vs cold run at {size}",
         value=ratio,
@@ -137,9 +140,7 @@ def _cached_ratio(runs: Sequence[Run], size: str) -> Target:
 
 
 def _add_quarter_ratio(runs: Sequence[Run], size: str) -> Target:
-    ratio = median(
-        _paired_ratios(_runs(runs, size, "pipeline", "add-quarter"), _runs(runs, size, "pipeline"))
-    )
+    ratio = _pipeline_ratio(runs, size, "add-quarter", "pipeline")
     return Target(
         name=f"adding one quarter vs this pipeline's cold run at {size}",
         value=ratio,
@@ -151,11 +152,7 @@ def _add_quarter_ratio(runs: Sequence[Run], size: str) -> Target:
 
 
 def _add_quarter_vs_tfx(runs: Sequence[Run], size: str) -> Target:
-    ratio = median(
-        _paired_ratios(
-            _runs(runs, size, "pipeline", "add-quarter"), _runs(runs, size, "tfx_example")
-        )
-    )
+    ratio = _pipeline_ratio(runs, size, "add-quarter", "tfx_example")
     return Target(
         name=f"adding one quarter vs TFX's example at {size}",
         value=ratio,
