@@ -14,6 +14,7 @@ from pathlib import Path
 
 QUICK_SIZES = ("15k",)
 FULL_SIZES = ("15k", "100k", "1m", "5m")
+BY_QUARTER_SIZES = ("1m",)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
         help="skip TFX's example above this many rows (default %(default)s)",
     )
     parser.add_argument(
+        "--by-quarter",
+        help="comma-separated sizes at which this pipeline also adds the quarters one at a "
+        "time (default 1m, none with --quick; '' for none)",
+    )
+    parser.add_argument(
         "--data-dir",
         type=Path,
         default=Path("runs/bench/data"),
@@ -72,10 +78,19 @@ def main(argv=None) -> int:
 
     sizes = args.sizes.split(",") if args.sizes else QUICK_SIZES if args.quick else FULL_SIZES
     repeats = args.repeats or (1 if args.quick else 2)
+    if args.by_quarter is None:
+        by_quarter = () if args.quick else BY_QUARTER_SIZES
+    else:
+        by_quarter = tuple(size for size in args.by_quarter.split(",") if size)
     unknown = [key for key in args.systems.split(",") if key not in SYSTEMS]
     try:
-        for size in sizes:
+        for size in [*sizes, *by_quarter]:
             datasets.rows_for(size)
+        if set(by_quarter) - set(sizes):
+            raise ValueError(
+                f"--by-quarter sizes {sorted(set(by_quarter) - set(sizes))} "
+                "are not among the benchmark's sizes"
+            )
         if unknown:
             raise ValueError(f"unknown system(s) {unknown}; choose from {list(SYSTEMS)}")
         if repeats < 1:
@@ -91,6 +106,7 @@ def main(argv=None) -> int:
         data_dir=args.data_dir.resolve(),
         work_dir=args.work_dir.resolve(),
         tfx_max_rows=args.tfx_max_rows,
+        by_quarter_sizes=by_quarter,
     )
     started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 

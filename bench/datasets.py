@@ -12,7 +12,8 @@ Each dataset is laid out twice:
 The `15k` dataset is the bundled data itself, linked, not copied.
 
 For the "add one quarter" runs, `link_history` lays out a data root of links
-to every quarter folder but the newest, and `link_newest_quarter` adds it.
+to every quarter folder but the newest, and `link_next_quarter` adds it; the
+by-quarter runs start from `link_quarters(..., 0)` and add one at a time.
 """
 
 from __future__ import annotations
@@ -70,21 +71,29 @@ def quarter_folders(dataset: Dataset) -> List[Path]:
     return sorted(path.parent for path in dataset.trips.glob(layout.ALL_QUARTERS_PATTERN))
 
 
+def link_quarters(dataset: Dataset, root: Path, count: int) -> Dataset:
+    """`dataset` as it was when its oldest `count` quarters had arrived: under
+    `root`, links to those quarter folders, in this pipeline's layout only.
+    `rows` stays the whole dataset's, whose runs these are."""
+    partial = dataclasses.replace(dataset, root=root)
+    partial.trips.mkdir(parents=True)
+    for _ in range(count):
+        link_next_quarter(dataset, partial)
+    return partial
+
+
 def link_history(dataset: Dataset, root: Path) -> Dataset:
-    """`dataset` as it was before its newest quarter arrived: under `root`,
-    links to every quarter folder but the newest, in this pipeline's layout
-    only. `rows` stays the whole dataset's, whose runs these are."""
-    history = dataclasses.replace(dataset, root=root)
-    history.trips.mkdir(parents=True)
-    for folder in quarter_folders(dataset)[:-1]:
-        (history.trips / folder.name).symlink_to(folder.resolve())
-    return history
+    """`dataset` as it was before its newest quarter arrived."""
+    return link_quarters(dataset, root, len(quarter_folders(dataset)) - 1)
 
 
-def link_newest_quarter(dataset: Dataset, history: Dataset) -> None:
-    """The newest quarter of `dataset` arrives in the data root of `history`."""
-    newest = quarter_folders(dataset)[-1]
-    (history.trips / newest.name).symlink_to(newest.resolve())
+def link_next_quarter(dataset: Dataset, partial: Dataset) -> int:
+    """The oldest quarter of `dataset` not yet in the data root of `partial`
+    arrives there; returns how many quarters that root now holds."""
+    arrived = {folder.name for folder in quarter_folders(partial)}
+    folder = next(f for f in quarter_folders(dataset) if f.name not in arrived)
+    (partial.trips / folder.name).symlink_to(folder.resolve())
+    return len(arrived) + 1
 
 
 def rows_for(name: str) -> int:

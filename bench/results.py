@@ -22,9 +22,16 @@ MAX_PEAK_RSS_BYTES = 6 * 10**9
 MAX_ADD_QUARTER_RATIO = 0.25
 MAX_INCREMENTAL_AUC_GAP = 0.005
 MAX_HELP_SECONDS = 1.0
+MAX_KTH_QUARTER_GROWTH = 1.2
+# The k-th quarter's cost is held to the cost of this one.
+KTH_QUARTER_BASE = 4
 COLD_RATIO_SIZES = ("15k", "1m")
 ADD_QUARTER_SIZES = ("15k", "1m")
 RSS_SIZES = ("1m", "5m")
+BY_QUARTER_SIZE = "1m"
+BY_QUARTER_MODE = "by-quarter"
+# Components given a column of their own in the by-quarter table and chart.
+BY_QUARTER_COLUMNS = 5
 # The limit of a figure reported with no verdict.
 NO_LIMIT = "none"
 # The runs whose component times results.md lists: the full run and the run
@@ -182,6 +189,46 @@ def _incremental_auc(runs: Sequence[Run], size: str) -> Target:
     )
 
 
+def by_quarter(runs: Sequence[Run]) -> List[Dict]:
+    """The by-quarter runs, one row per quarter added: what it cost, by component."""
+    return [
+        {
+            "size": r.size,
+            "quarters": r.quarters,
+            "exit_code": r.exit_code,
+            "wall_seconds": r.wall_seconds,
+            "peak_rss_bytes": r.peak_rss_bytes,
+            "component_seconds": r.component_seconds,
+        }
+        for r in sorted(runs, key=lambda r: (r.rows, r.quarters or 0))
+        if r.mode == BY_QUARTER_MODE
+    ]
+
+
+def _kth_quarter_growth(runs: Sequence[Run], size: str = BY_QUARTER_SIZE) -> Target:
+    # A failed run's time is no cost of a quarter: its k goes unmeasured.
+    added = {
+        r.quarters: r
+        for r in runs
+        if (r.size, r.mode) == (size, BY_QUARTER_MODE) and r.quarters and r.exit_code == 0
+    }
+    last = max(added, default=None)
+    base = added.get(KTH_QUARTER_BASE)
+    ratio = added[last].wall_seconds / base.wall_seconds if base and last > base.quarters else None
+    return Target(
+        name=f"cost of the newest quarter vs the {KTH_QUARTER_BASE}th at {size}",
+        value=ratio,
+        limit=f"<= {MAX_KTH_QUARTER_GROWTH}x",
+        met=None if ratio is None else ratio <= MAX_KTH_QUARTER_GROWTH,
+        detail=(
+            f"wall time of the by-quarter run that added quarter {last} over the one that "
+            f"added quarter {KTH_QUARTER_BASE}, same output dir, one after the other"
+            if ratio is not None
+            else "needs the by-quarter runs (--by-quarter)"
+        ),
+    )
+
+
 def _help_time(help_seconds: Sequence[float]) -> Target:
     seconds = median(help_seconds)
     return Target(
@@ -210,6 +257,7 @@ def targets(runs: Sequence[Run], help_seconds: Sequence[float]) -> List[Target]:
             for size in ADD_QUARTER_SIZES
             for target in (_add_quarter_ratio, _add_quarter_vs_tfx, _incremental_auc)
         ]
+        + [_kth_quarter_growth(runs)]
         + [_help_time(help_seconds)]
     )
 
@@ -218,7 +266,9 @@ def summary(runs: Sequence[Run]) -> List[Dict]:
     """Per size, system and mode: medians over the repeats."""
     rows = []
     keys = dict.fromkeys(
-        (r.size, r.rows, r.system, r.mode) for r in sorted(runs, key=lambda r: r.rows)
+        (r.size, r.rows, r.system, r.mode)
+        for r in sorted(runs, key=lambda r: r.rows)
+        if r.mode != BY_QUARTER_MODE  # A row per quarter: see by_quarter.
     )
     for size, rows_count, system, mode in keys:
         group = _runs(runs, size, system, mode)
@@ -370,6 +420,7 @@ def markdown(document: Dict) -> str:
                 f"{format_value(row['auc'], '.4f')} | "
                 f"{format_value(row['training_seconds'], '.1f')} |"
             )
+    lines += _by_quarter_table(document["by_quarter"])
     lines += ["", "## Peak RSS while each component ran, GiB (cold runs, largest)", ""]
     for row in document["summary"]:
         if row["mode"] == "cold" and row["component_peak_rss_bytes"]:
@@ -378,6 +429,73 @@ def markdown(document: Dict) -> str:
             )
             lines.append(f"- {row['rows']:,} rows, {SYSTEMS[row['system']].label}: {parts}")
     return "\n".join(lines) + "\n"
+
+
+def _by_quarter_components(rows: Sequence[Dict]) -> List[str]:
+    """The components that cost most over the by-quarter runs, costliest first."""
+    totals: Dict[str, float] = {}
+    for row in rows:
+        for name, seconds in row["component_seconds"].items():
+            totals[name] = totals.get(name, 0.0) + seconds
+    return sorted(totals, key=totals.get, reverse=True)[:BY_QUARTER_COLUMNS]
+
+
+def _by_quarter_split(row: Dict, components: Sequence[str]) -> List[float]:
+    """Seconds of each of `components`, then the rest of the wall time
+    (the other components, starting Python, importing TFX, planning)."""
+    parts = [row["component_seconds"].get(name, 0.0) for name in components]
+    return parts + [max(row["wall_seconds"] - sum(parts), 0.0)]
+
+
+def _by_quarter_table(rows: Sequence[Dict]) -> List[str]:
+    if not rows:
+        return []
+    components = _by_quarter_components(rows)
+    lines = [
+        "",
+        f"## Adding the k-th quarter ({rows[0]['size']} rows, by-quarter runs)",
+        "",
+        "One output dir; before each run the next quarter's folder lands in its data root.",
+        "Seconds per component from ML Metadata; `rest`: the wall time outside them.",
+        "",
+        f"| k | wall s | peak RSS GiB | {' | '.join(components)} | rest |",
+        "|---:|---:|---:|" + "---:|" * (len(components) + 1),
+    ]
+    for row in rows:
+        failed = "" if row["exit_code"] == 0 else f" (exit {row['exit_code']})"
+        split = " | ".join(f"{seconds:.1f}" for seconds in _by_quarter_split(row, components))
+        lines.append(
+            f"| {row['quarters']}{failed} | {row['wall_seconds']:.1f} | "
+            f"{row['peak_rss_bytes'] / GIB:.2f} | {split} |"
+        )
+    return lines
+
+
+def by_quarter_chart(rows: Sequence[Dict], path: Path) -> None:
+    """Stacked seconds per component of each by-quarter run."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    components = _by_quarter_components(rows)
+    figure, axis = pyplot.subplots(figsize=(10, 4.8))
+    ks = [row["quarters"] for row in rows]
+    bottoms = [0.0] * len(rows)
+    splits = [_by_quarter_split(row, components) for row in rows]
+    for index, label in enumerate([*components, "rest"]):
+        heights = [split[index] for split in splits]
+        color = "lightgrey" if label == "rest" else None
+        axis.bar(ks, heights, bottom=bottoms, label=label, color=color)
+        bottoms = [b + h for b, h in zip(bottoms, heights)]
+    axis.set_xticks(ks)
+    axis.set_xlabel("quarters in the data root (k): the run that added the k-th")
+    axis.set_ylabel("wall seconds")
+    axis.set_title(f"Cost of adding the k-th quarter, {rows[0]['size']} rows")
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    pyplot.close(figure)
 
 
 def chart(document: Dict, path: Path) -> None:
@@ -390,7 +508,7 @@ def chart(document: Dict, path: Path) -> None:
     sizes = list(dict.fromkeys(row["size"] for row in cold))
     systems = list(dict.fromkeys(row["system"] for row in cold))
     figure, axes = pyplot.subplots(1, 2, figsize=(13, 4.8))
-    width = 0.8 / len(systems)
+    width = 0.8 / max(len(systems), 1)  # No cold run yet: empty axes.
     for index, system in enumerate(systems):
         by_size = {row["size"]: row for row in cold if row["system"] == system}
         positions = [i + index * width for i, size in enumerate(sizes) if size in by_size]
@@ -410,7 +528,8 @@ def chart(document: Dict, path: Path) -> None:
         axis.set_xticklabels([f"{size} rows" for size in sizes])
         axis.set_title(title)
     axes[0].set_yscale("log")
-    axes[1].legend(fontsize=8)
+    if systems:
+        axes[1].legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     pyplot.close(figure)
@@ -430,6 +549,7 @@ def write(
         "help_seconds": list(help_seconds),
         "targets": [target_record(t) for t in targets(runs, help_seconds)],
         "summary": summary(runs),
+        "by_quarter": by_quarter(runs),
         "runs": [{**dataclasses.asdict(r), "rows_per_second": r.rows_per_second} for r in runs],
     }
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -441,4 +561,7 @@ def write(
     paths["json"].write_text(json.dumps(document, indent=2) + "\n")
     paths["markdown"].write_text(markdown(document))
     chart(document, paths["chart"])
+    if document["by_quarter"]:
+        paths["by_quarter_chart"] = results_dir / "by_quarter.png"
+        by_quarter_chart(document["by_quarter"], paths["by_quarter_chart"])
     return paths

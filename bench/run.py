@@ -40,7 +40,8 @@ class Run:
     # Evaluator runs again, now against the model the cold run blessed);
     # "cached": a third run, taken from cache throughout. An incremental
     # system, on an output dir of its own: "history" on every quarter but the
-    # newest, then "add-quarter" once the newest is linked into its data root.
+    # newest, then "add-quarter" once the newest is linked into its data root;
+    # on a third: "by-quarter", one run per quarter added, oldest first.
     mode: str
     wall_seconds: float
     peak_rss_bytes: int
@@ -50,6 +51,8 @@ class Run:
     # Peak tree RSS while each component ran.
     component_peak_rss_bytes: Dict[str, int] = dataclasses.field(default_factory=dict)
     metrics: Dict[str, float] = dataclasses.field(default_factory=dict)
+    # Quarters in the data root of a by-quarter run.
+    quarters: Optional[int] = None
 
     @property
     def rows_per_second(self) -> float:
@@ -72,6 +75,9 @@ class Plan:
     # once, cold: that size is there for the memory target (re-runs would
     # add an Evaluator pass of an hour's order and tell nothing new).
     tfx_max_rows: int
+    # Sizes at which the incremental system also adds the quarters one at a
+    # time, in the first repeat (sixteen runs: the cost of the k-th quarter).
+    by_quarter_sizes: Sequence[str] = ()
 
 
 def help_seconds(repeats: int = HELP_REPEATS) -> List[float]:
@@ -115,9 +121,11 @@ def _one(
     mode: str,
     output_dir: Path,
     report: Callable[[str], None],
+    quarters: Optional[int] = None,
 ) -> Run:
-    log = plan.work_dir / "logs" / f"{dataset.name}-{system.key}-{repeat}-{mode}.log"
-    report(f"{dataset.name} {system.key} {mode} (repeat {repeat}) ...")
+    step = mode if quarters is None else f"{mode}-{quarters}"
+    log = plan.work_dir / "logs" / f"{dataset.name}-{system.key}-{repeat}-{step}.log"
+    report(f"{dataset.name} {system.key} {step} (repeat {repeat}) ...")
     measured = measure.run(system.command(dataset, output_dir), log)
     run = Run(
         size=dataset.name,
@@ -129,6 +137,7 @@ def _one(
         peak_rss_bytes=measured.peak_rss_bytes,
         exit_code=measured.exit_code,
         log=str(log),
+        quarters=quarters,
     )
     report(
         f"  {run.wall_seconds:.1f} s, peak {run.peak_rss_bytes / 2**30:.2f} GiB, "
@@ -164,8 +173,8 @@ def _repeat(
     work_dir = _work_dir(plan, dataset, system, repeat)
     shutil.rmtree(work_dir, ignore_errors=True)
 
-    def one(data: datasets.Dataset, output_dir: Path, mode: str) -> Run:
-        return _one(plan, system, data, repeat, mode, output_dir, report)
+    def one(data: datasets.Dataset, output_dir: Path, mode: str, quarters=None) -> Run:
+        return _one(plan, system, data, repeat, mode, output_dir, report, quarters)
 
     if system.examples_of:
         # Still on disk: work dirs go once every system ran the repeat.
@@ -174,9 +183,14 @@ def _repeat(
     runs = [one(dataset, _cold_output_dir(plan, dataset, system, repeat), mode) for mode in modes]
     if system.incremental and not large:
         history = datasets.link_history(dataset, work_dir / "history-data")
-        runs.append(one(history, work_dir / "by-quarter", "history"))
-        datasets.link_newest_quarter(dataset, history)
-        runs.append(one(history, work_dir / "by-quarter", "add-quarter"))
+        runs.append(one(history, work_dir / "history", "history"))
+        datasets.link_next_quarter(dataset, history)
+        runs.append(one(history, work_dir / "history", "add-quarter"))
+    if system.incremental and repeat == 1 and dataset.name in plan.by_quarter_sizes:
+        arriving = datasets.link_quarters(dataset, work_dir / "arriving-data", 0)
+        for _ in datasets.quarter_folders(dataset):
+            quarters = datasets.link_next_quarter(dataset, arriving)
+            runs.append(one(arriving, work_dir / "by-quarter", "by-quarter", quarters))
     return runs
 
 

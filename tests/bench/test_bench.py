@@ -81,7 +81,7 @@ def test_history_holds_back_the_newest_quarter_until_it_is_linked_in(tmp_path):
     linked = datasets.quarter_folders(history)
     assert [q.name for q in linked] == [q.name for q in quarters[:-1]]
     assert all(q.is_symlink() and q.resolve() == d.resolve() for q, d in zip(linked, quarters))
-    datasets.link_newest_quarter(dataset, history)
+    assert datasets.link_next_quarter(dataset, history) == len(quarters)
     newest = history.trips / quarters[-1].name
     assert [q.name for q in datasets.quarter_folders(history)] == [q.name for q in quarters]
     assert (newest / "trips.csv").read_bytes() == (quarters[-1] / "trips.csv").read_bytes()
@@ -117,6 +117,38 @@ def test_an_incremental_system_runs_history_then_add_quarter_in_its_repeat(tmp_p
     assert listed[2, "history"] == repr(quarters[:-1])
     assert listed[2, "add-quarter"] == listed[2, "cold"] == repr(quarters)
     assert not (plan.work_dir / "15k" / "pipeline-1").exists()  # Cleaned up.
+
+
+def test_by_quarter_runs_add_one_quarter_a_run_oldest_first_in_the_first_repeat(tmp_path):
+    lister = System(
+        key="pipeline",
+        label="lists quarters",
+        command=lambda data, out: [
+            sys.executable,
+            "-c",
+            "import os, sys; print(sorted(os.listdir(sys.argv[1])))",
+            str(data.trips),
+        ],
+        incremental=True,
+    )
+    plan = Plan(
+        sizes=["15k"],
+        systems=[lister],
+        repeats=2,
+        data_dir=tmp_path / "data",
+        work_dir=tmp_path / "work",
+        tfx_max_rows=1_000_000,
+        by_quarter_sizes=["15k"],
+    )
+    runs = benchmark(plan, report=lambda line: None)
+    quarters = [q.name for q in datasets.quarter_folders(datasets.prepare("15k", plan.data_dir))]
+    by_quarter = [r for r in runs if r.mode == "by-quarter"]
+    assert [(r.repeat, r.quarters) for r in by_quarter] == [
+        (1, k) for k in range(1, len(quarters) + 1)
+    ]
+    for run in by_quarter:
+        assert Path(run.log).read_text().strip() == repr(quarters[: run.quarters])
+    assert [r.mode for r in runs if r.repeat == 2] == ["cold", "history", "add-quarter"]
 
 
 def test_a_baseline_on_the_pipelines_examples_reads_its_cold_output_dir(tmp_path):
@@ -237,6 +269,36 @@ def test_add_quarter_targets_pair_runs_by_repeat_and_tfx_gets_no_verdict():
     assert found["adding one quarter vs this pipeline's cold run at 1m"].verdict == "missed"
     assert found["AUC trained incrementally vs a full re-run at 1m"].verdict == "missed"
     assert found["adding one quarter vs TFX's example at 1m"].verdict == "not measured"
+
+
+def _by_quarter_run(quarters, wall, components):
+    run = _run("1m", "pipeline", 1, wall, mode="by-quarter")
+    run.quarters = quarters
+    run.component_seconds = components
+    return run
+
+
+def test_the_kth_quarter_is_held_to_the_fourths_cost_and_charted(tmp_path):
+    runs = [
+        _by_quarter_run(k, 100 + 10 * k, {"Transform": 5.0 * k, "Evaluator": 8.0 * k})
+        for k in range(1, 17)
+    ]
+    found = {t.name: t for t in results.targets(runs, [0.3])}
+    growth = found["cost of the newest quarter vs the 4th at 1m"]
+    assert growth.value == pytest.approx(260 / 140) and growth.verdict == "missed"
+    paths = results.write(runs, [0.3], "2026-01-01T00:00:00+00:00", 1, tmp_path)
+    markdown = paths["markdown"].read_text()
+    assert "| k | wall s | peak RSS GiB | Evaluator | Transform | rest |" in markdown
+    # Evaluator 8 s, Transform 5 s, and the 97 s outside them.
+    assert "| 1 | 110.0 | 1.00 | 8.0 | 5.0 | 97.0 |" in markdown
+    assert paths["by_quarter_chart"].stat().st_size > 0
+    # A row per quarter there, none among the medians.
+    assert all(
+        row["mode"] != "by-quarter" for row in json.loads(paths["json"].read_text())["summary"]
+    )
+    flat = [_by_quarter_run(k, 100, {}) for k in range(1, 17)]
+    assert results._kth_quarter_growth(flat).verdict == "met"
+    assert results._kth_quarter_growth(flat[:4]).verdict == "not measured"
 
 
 def test_results_spell_out_verdicts_and_show_the_add_quarter_modes(tmp_path):
