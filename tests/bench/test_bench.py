@@ -87,9 +87,9 @@ def test_history_holds_back_the_newest_quarter_until_it_is_linked_in(tmp_path):
     assert (newest / "trips.csv").read_bytes() == (quarters[-1] / "trips.csv").read_bytes()
 
 
-def test_an_incremental_system_runs_history_then_add_quarter_in_its_repeat(tmp_path):
-    # Prints the quarter folders of the data root it is given.
-    lister = System(
+def _quarter_lister() -> System:
+    """An incremental system that prints the quarter folders of its data root."""
+    return System(
         key="pipeline",
         label="lists quarters",
         command=lambda data, out: [
@@ -100,14 +100,24 @@ def test_an_incremental_system_runs_history_then_add_quarter_in_its_repeat(tmp_p
         ],
         incremental=True,
     )
-    plan = Plan(
+
+
+def _plan(tmp_path, system, **fields) -> Plan:
+    """Two repeats of `system` on the bundled 15k rows."""
+    return Plan(
         sizes=["15k"],
-        systems=[lister],
+        systems=[system],
         repeats=2,
         data_dir=tmp_path / "data",
         work_dir=tmp_path / "work",
         tfx_max_rows=1_000_000,
+        **fields,
     )
+
+
+def test_an_incremental_system_runs_history_then_add_quarter_in_its_repeat(tmp_path):
+    lister = _quarter_lister()
+    plan = _plan(tmp_path, lister)
     runs = benchmark(plan, report=lambda line: None)
     assert [(r.repeat, r.mode) for r in runs] == [
         (repeat, mode) for repeat in (1, 2) for mode in ("cold", "history", "add-quarter")
@@ -120,26 +130,8 @@ def test_an_incremental_system_runs_history_then_add_quarter_in_its_repeat(tmp_p
 
 
 def test_by_quarter_runs_add_one_quarter_a_run_oldest_first_in_the_first_repeat(tmp_path):
-    lister = System(
-        key="pipeline",
-        label="lists quarters",
-        command=lambda data, out: [
-            sys.executable,
-            "-c",
-            "import os, sys; print(sorted(os.listdir(sys.argv[1])))",
-            str(data.trips),
-        ],
-        incremental=True,
-    )
-    plan = Plan(
-        sizes=["15k"],
-        systems=[lister],
-        repeats=2,
-        data_dir=tmp_path / "data",
-        work_dir=tmp_path / "work",
-        tfx_max_rows=1_000_000,
-        by_quarter_sizes=["15k"],
-    )
+    lister = _quarter_lister()
+    plan = _plan(tmp_path, lister, by_quarter_sizes=["15k"])
     runs = benchmark(plan, report=lambda line: None)
     quarters = [q.name for q in datasets.quarter_folders(datasets.prepare("15k", plan.data_dir))]
     by_quarter = [r for r in runs if r.mode == "by-quarter"]
