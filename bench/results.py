@@ -1,4 +1,4 @@
-"""Summaries, the issue's targets, and the three outputs: JSON, markdown, PNG."""
+"""Summaries, the issue's targets, and the outputs: JSON, markdown, PNG charts."""
 
 from __future__ import annotations
 

@@ -168,7 +168,8 @@ def _repeat(
 ) -> List[Run]:
     """One repeat of `system` in a fresh work dir: its cold run (and re-runs)
     on one output dir; for an incremental system, then its history and
-    add-quarter runs on another. A system that trains on another's examples
+    add-quarter runs on another (and in the first repeat, at the by-quarter
+    sizes, the quarters added one at a time on a third). A system that trains on another's examples
     runs once, on that system's cold output dir of the repeat."""
     work_dir = _work_dir(plan, dataset, system, repeat)
     shutil.rmtree(work_dir, ignore_errors=True)
