@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--by-quarter",
-        help="comma-separated sizes at which this pipeline also adds the quarters one at a "
+        help="a size at which this pipeline also adds the quarters one at a "
         "time (default 1m, none with --quick; '' for none)",
     )
     parser.add_argument(
@@ -86,6 +86,9 @@ def main(argv=None) -> int:
     try:
         for size in [*sizes, *by_quarter]:
             datasets.rows_for(size)
+        if len(by_quarter) > 1:
+            # results.md and by_quarter.png hold one size's by-quarter runs.
+            raise ValueError(f"--by-quarter takes one size, got {','.join(by_quarter)}")
         if set(by_quarter) - set(sizes):
             raise ValueError(
                 f"--by-quarter sizes {sorted(set(by_quarter) - set(sizes))} "

@@ -10,7 +10,7 @@ from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from bench.run import Run, median
+from bench.run import BY_QUARTER_MODE, Run, median
 from bench.systems import SYSTEMS
 
 GIB = 2**30
@@ -29,7 +29,6 @@ COLD_RATIO_SIZES = ("15k", "1m")
 ADD_QUARTER_SIZES = ("15k", "1m")
 RSS_SIZES = ("1m", "5m")
 BY_QUARTER_SIZE = "1m"
-BY_QUARTER_MODE = "by-quarter"
 # Components given a column of their own in the by-quarter table and chart.
 BY_QUARTER_COLUMNS = 5
 # The limit of a figure reported with no verdict.

@@ -25,6 +25,8 @@ from pipeline.runners.local import overall_metrics
 
 HELP_REPEATS = 5
 PIPELINE_MODES = ("cold", "rerun", "cached")
+# The incremental system's quarters added one at a time, a run each.
+BY_QUARTER_MODE = "by-quarter"
 # The runs whose Evaluator metrics are kept: those of a model trained on every
 # quarter, in one go or a quarter at a time. The others evaluate a model again.
 METRIC_MODES = ("cold", "add-quarter")
@@ -191,7 +193,7 @@ def _repeat(
         arriving = datasets.link_quarters(dataset, work_dir / "arriving-data", 0)
         for _ in datasets.quarter_folders(dataset):
             quarters = datasets.link_next_quarter(dataset, arriving)
-            runs.append(one(arriving, work_dir / "by-quarter", "by-quarter", quarters))
+            runs.append(one(arriving, work_dir / "by-quarter", BY_QUARTER_MODE, quarters))
     return runs
 
 

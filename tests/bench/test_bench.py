@@ -270,6 +270,15 @@ def _by_quarter_run(quarters, wall, components):
     return run
 
 
+def test_by_quarter_takes_one_of_the_benchmarks_sizes(tmp_path, capsys):
+    from bench.__main__ import main
+
+    assert main(["--sizes", "15k", "--by-quarter", "15k,100k"]) == 2
+    assert "--by-quarter takes one size, got 15k,100k" in capsys.readouterr().err
+    assert main(["--sizes", "15k", "--by-quarter", "100k"]) == 2
+    assert "['100k'] are not among the benchmark's sizes" in capsys.readouterr().err
+
+
 def test_the_kth_quarter_is_held_to_the_fourths_cost_and_charted(tmp_path):
     runs = [
         _by_quarter_run(k, 100 + 10 * k, {"Transform": 5.0 * k, "Evaluator": 8.0 * k})
