@@ -80,6 +80,9 @@ class Plan:
     # Sizes at which the incremental system also adds the quarters one at a
     # time, in the first repeat (sixteen runs: the cost of the k-th quarter).
     by_quarter_sizes: Sequence[str] = ()
+    # A smoke run (--quick) runs TFX's example cold only: its re-runs take a
+    # minute and check nothing about this pipeline or the harness.
+    reference_cold_only: bool = False
 
 
 def help_seconds(repeats: int = HELP_REPEATS) -> List[float]:
@@ -182,7 +185,7 @@ def _repeat(
     if system.examples_of:
         # Still on disk: work dirs go once every system ran the repeat.
         return [one(dataset, _cold_output_dir(plan, dataset, system.examples_of, repeat), "cold")]
-    modes = PIPELINE_MODES if system.is_pipeline and not large else ("cold",)
+    modes = _modes(plan, system, large)
     runs = [one(dataset, _cold_output_dir(plan, dataset, system, repeat), mode) for mode in modes]
     if system.incremental and not large:
         history = datasets.link_history(dataset, work_dir / "history-data")
@@ -195,6 +198,15 @@ def _repeat(
             quarters = datasets.link_next_quarter(dataset, arriving)
             runs.append(one(arriving, work_dir / "by-quarter", BY_QUARTER_MODE, quarters))
     return runs
+
+
+def _modes(plan: Plan, system: System, large: bool) -> Sequence[str]:
+    """The runs on a repeat's cold output dir: re-runs only for pipelines,
+    and not at the sizes kept for the memory target."""
+    reruns = system.is_pipeline and not large
+    if plan.reference_cold_only and not system.incremental:
+        reruns = False
+    return PIPELINE_MODES if reruns else ("cold",)
 
 
 def _work_dir(plan: Plan, dataset: datasets.Dataset, system: System, repeat: int) -> Path:

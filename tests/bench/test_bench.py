@@ -346,13 +346,11 @@ def test_quick_benchmark_runs_every_system_and_writes_the_results(tmp_path):
     failed = [r["log"] for r in document["runs"] if r["exit_code"] != 0]
     assert exit_code == 0, f"failed runs, see {failed}"
     measured = {(r["system"], r["mode"]) for r in document["runs"]}
-    assert measured == {
-        (system, mode)
-        for system in ("pipeline", "tfx_example")
-        for mode in ("cold", "rerun", "cached")
-    } | {("pipeline", "history"), ("pipeline", "add-quarter")} | {
-        (baseline, "cold") for baseline in ("tfdv", "polars", "sklearn")
-    }
+    # TFX's example runs cold only in a smoke run.
+    assert measured == {("pipeline", mode) for mode in ("cold", "rerun", "cached")} | {
+        ("pipeline", "history"),
+        ("pipeline", "add-quarter"),
+    } | {(system, "cold") for system in ("tfx_example", "tfdv", "polars", "sklearn")}
     by_key = {(r["system"], r["mode"]): r for r in document["runs"]}
     ours, theirs = by_key["pipeline", "cold"], by_key["tfx_example", "cold"]
     assert ours["metrics"]["auc"] > 0.5 and theirs["metrics"]["binary_accuracy"] > 0.5
