@@ -185,6 +185,9 @@ def _validated_data(config: PipelineConfig, runner: RunnerInputs) -> _ValidatedD
     example_gen = _example_gen(config, runner.data_root)
     new_examples = example_gen.outputs["examples"]
     statistics_gen = SpanStatisticsGen(examples=new_examples).with_id(node_ids.STATISTICS_GEN)
+    if config.span_beam_args is not None:
+        # Appended to the pipeline's args, so these win.
+        statistics_gen.with_beam_pipeline_args(beam_pipeline_args(config.span_beam_args))
     new_statistics = statistics_gen.outputs["statistics"]
     inferred_schema = SpanSchemaGen(statistics=new_statistics).with_id(node_ids.SCHEMA_GEN)
     curated_schema = CuratedSchemaImporter(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import array
 import dataclasses
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -48,6 +48,9 @@ class InputSummary:
 
     files: List[Path]
     rows: int = 0
+    # Rows of the largest span (quarter folder); for a database, the
+    # window's mean span, known without a query per span.
+    largest_span_rows: int = 0
     warnings: List[str] = dataclasses.field(default_factory=list)
 
 
@@ -290,7 +293,22 @@ def check_input(
             f"will be quarantined (limit {max_quarantined_fraction:.2%}), "
             f"e.g. {bad_rows[0]}",
         )
-    return InputSummary(files=files, rows=scan.rows, warnings=warnings)
+    return InputSummary(
+        files=files,
+        rows=scan.rows,
+        largest_span_rows=_largest_folder_rows(scan),
+        warnings=warnings,
+    )
+
+
+def _largest_folder_rows(scan: _Scan) -> int:
+    """Good rows of the folder that holds the most (a span's quarter folder)."""
+    per_file = np.bincount(np.frombuffer(scan.file_indexes, dtype=np.uint32))
+    per_folder: Dict[Path, int] = {}
+    for index, rows in enumerate(per_file.tolist()):
+        folder = scan.files[index].parent
+        per_folder[folder] = per_folder.get(folder, 0) + rows
+    return max(per_folder.values(), default=0)
 
 
 def check_trips(
@@ -330,4 +348,4 @@ def check_database(source, num_spans=None) -> InputSummary:
     query = span_query.fill_spans(source.query, first, last)
     span_query.spec_types(database, query, source.key_column)
     rows = database.one_row(span_query.key_extent_query(query, source.key_column))[0]
-    return InputSummary(files=[], rows=rows)
+    return InputSummary(files=[], rows=rows, largest_span_rows=-(-rows // (last - first + 1)))

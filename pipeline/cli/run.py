@@ -84,7 +84,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "overrides the default, chosen by input size: "
         f"{' '.join(config_module.in_process_beam_args())} up to "
         f"{config_module.IN_PROCESS_MAX_ROWS:,} rows, else "
-        "multi_processing with one worker per core",
+        "multi_processing with one worker per core (StatisticsGen, "
+        "which works span by span: by the largest span's rows)",
     )
     parser.add_argument(
         "--analyzer-cache",
@@ -130,7 +131,12 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     for warning in (w for summary in summaries for w in summary.warnings):
         print(f"warning: {warning}", file=sys.stderr)
-    config = dataclasses.replace(config, beam_args=_beam_args(args, summaries[0].rows))
+    training_data = summaries[0]
+    config = dataclasses.replace(
+        config,
+        beam_args=_beam_args(args, training_data.rows),
+        span_beam_args=_beam_args(args, training_data.largest_span_rows),
+    )
     return _run_pipeline(config, args.verbose)
 
 

@@ -109,3 +109,25 @@ def test_transform_keeps_an_analyzer_cache_only_when_configured(tmp_path, analyz
     assert ("updated_analyzer_cache" in transform.outputs) == analyzer_cache
     assert ("analyzer_cache" in transform.inputs) == analyzer_cache
     assert ("analyzer_cache" in nodes[node_ids.SPAN_WINDOW].inputs) == analyzer_cache
+
+
+@pytest.mark.parametrize("span_beam_args", [None, in_process_beam_args()])
+def test_statistics_gen_runs_with_the_span_beam_args_when_given(tmp_path, span_beam_args):
+    from apache_beam.options.pipeline_options import DirectOptions
+
+    from pipeline import node_ids
+    from pipeline.config import PipelineConfig
+    from pipeline.runners.local import local_pipeline
+
+    config = PipelineConfig(
+        output_dir=tmp_path, beam_args=default_beam_args(), span_beam_args=span_beam_args
+    )
+    nodes = {node.id: node for node in local_pipeline(config).components}
+
+    def running_mode(node_id):
+        args = nodes[node_id].executor_spec.beam_pipeline_args
+        return DirectOptions(args).direct_running_mode
+
+    expected = "multi_processing" if span_beam_args is None else "in_memory"
+    assert running_mode(node_ids.STATISTICS_GEN) == expected
+    assert running_mode(node_ids.TRANSFORM) == "multi_processing"

@@ -48,6 +48,24 @@ def test_bundled_data_passes_without_warnings():
     assert (len(summary.files), summary.rows, summary.warnings) == (16, 15002, [])
 
 
+def test_the_largest_span_is_the_quarter_with_the_most_rows(data_root):
+    rows = [len(_file(data_root, quarter).read_text().splitlines()) - 1 for quarter in QUARTERS]
+    assert rows[0] != rows[1]
+    summary = check_trips(data_root, layout.ALL_QUARTERS_PATTERN)
+    assert (summary.rows, summary.largest_span_rows) == (sum(rows), max(rows))
+
+
+def test_a_database_spans_rows_are_the_windows_mean(data_root, tmp_path):
+    from pipeline.config import DatabaseSource
+    from pipeline.preflight import check_database
+
+    url = f"sqlite:///{tmp_path}/trips.sqlite"
+    load(parse_url(url), data_root, layout.ALL_QUARTERS_PATTERN)
+    summary = check_database(DatabaseSource(url=url))
+    # Two quarters of 1,380 and 1,303 trips, counted without a query per span.
+    assert (summary.rows, summary.largest_span_rows) == (2683, 1342)
+
+
 def test_empty_file(data_root):
     _file(data_root).write_bytes(b"")
     assert _problems(data_root) == [f"{_file(data_root)}: empty file (no header)"]

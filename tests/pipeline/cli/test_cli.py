@@ -123,6 +123,20 @@ def test_beam_mode_follows_input_size_and_beam_args_win():
     assert small[-1] == large[-1] == "--direct_num_workers=4"
 
 
+def test_statistics_gen_beam_mode_follows_the_largest_span(tmp_path, monkeypatch):
+    """The bundled quarters hold under 2,000 trips each, 15,002 in all."""
+    from pipeline import config as config_module
+    from pipeline.cli import run
+
+    monkeypatch.setattr(config_module, "IN_PROCESS_MAX_ROWS", 2_000)
+    configs = []
+    monkeypatch.setattr(run, "_run_pipeline", lambda config, verbose: configs.append(config))
+    run.run(build_parser().parse_args(["run", "--output-dir", str(tmp_path)]))
+    [config] = configs
+    assert "--direct_running_mode=multi_processing" in config.beam_args
+    assert "--direct_running_mode=in_memory" in config.span_beam_args
+
+
 def test_a_refused_model_exits_4_with_each_value_and_threshold(tmp_path, monkeypatch, capsys):
     """The run's end, without the pipeline: the Evaluator's refusal reaches
     the terminal as the values TFMA checked and the bars they missed."""
