@@ -126,8 +126,8 @@ class PipelineConfig:
     # the bundled 15k rows.
     beam_args: Tuple[str, ...] = in_process_beam_args()
     # StatisticsGen works span by span, so the CLI picks its Beam args by
-    # the largest span's rows (in process for a 1M-row history: 102 s
-    # against 156 s with worker processes, 16 spans); None: `beam_args`.
+    # the largest span's rows (in process for a 1M-row history: 57 s
+    # against 110 s with worker processes, 16 spans); None: `beam_args`.
     span_beam_args: Optional[Tuple[str, ...]] = None
     enable_cache: bool = True
     # Transform keeps per-span analyzer results and, on the next run,
