@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any, Dict, List, Optional
 
@@ -19,6 +20,7 @@ from components.atomic_pusher.layout import (
     SAVED_MODEL_FILE,
     versions_newest_first,
 )
+from components.spans.joined import joined_inputs
 from components.spans.manifest import expand_inputs
 
 PUSH_DIRECTORY_KEY = "push_directory"
@@ -83,6 +85,16 @@ class EvaluatorExecutor(evaluator_executor.Executor):
         if len(baselines) == 1 and baselines[0].get_int_custom_property(NO_MODEL_PUSHED):
             # TFX's Evaluator then drops the change thresholds (rubber stamp).
             input_dict = {k: v for k, v in input_dict.items() if k != key}
-        # Every span of the window (see components/spans/manifest.py).
-        input_dict = expand_inputs(input_dict, standard_component_specs.EXAMPLES_KEY)
+        # Every span of the window (see components/spans/manifest.py), read
+        # as one (components/spans/joined.py).
+        key = standard_component_specs.EXAMPLES_KEY
+        splits = json.loads(
+            exec_properties.get(standard_component_specs.EXAMPLE_SPLITS_KEY) or "null"
+        )
+        input_dict = joined_inputs(
+            expand_inputs(input_dict, key),
+            key,
+            splits or ["eval"],  # TFX's Evaluator's default
+            os.path.join(self._get_tmp_dir(), "window"),
+        )
         super().Do(input_dict, output_dict, exec_properties)

@@ -1,5 +1,7 @@
 """The baseline finder and the Evaluator that reads its empty result."""
 
+import os
+
 import pytest
 from tfx.components.evaluator import executor as tfx_evaluator
 from tfx.types import standard_artifacts, standard_component_specs
@@ -72,22 +74,41 @@ def evaluated_inputs(monkeypatch):
     return seen
 
 
-def _evaluate(baseline):
+def _evaluate(baseline, tmp_path, examples=None):
     inputs = {
         standard_component_specs.MODEL_KEY: [standard_artifacts.Model()],
         standard_component_specs.BASELINE_MODEL_KEY: [baseline],
+        **({standard_component_specs.EXAMPLES_KEY: examples} if examples else {}),
     }
-    executor.EvaluatorExecutor().Do(inputs, {}, {})
+    context = executor.EvaluatorExecutor.Context(tmp_dir=str(tmp_path / "tmp"), unique_id="1")
+    executor.EvaluatorExecutor(context).Do(inputs, {}, {})
 
 
-def test_an_empty_baseline_is_no_baseline(evaluated_inputs):
+def test_an_empty_baseline_is_no_baseline(evaluated_inputs, tmp_path):
     baseline = standard_artifacts.Model()
     baseline.set_int_custom_property(executor.NO_MODEL_PUSHED, 1)
-    _evaluate(baseline)
+    _evaluate(baseline, tmp_path)
     assert list(evaluated_inputs) == [standard_component_specs.MODEL_KEY]
 
 
-def test_any_other_baseline_is_evaluated(evaluated_inputs):
+def test_any_other_baseline_is_evaluated(evaluated_inputs, tmp_path):
     baseline = standard_artifacts.Model()  # e.g. one a user wires in themselves
-    _evaluate(baseline)
+    _evaluate(baseline, tmp_path)
     assert evaluated_inputs[standard_component_specs.BASELINE_MODEL_KEY] == [baseline]
+
+
+def test_the_windows_eval_split_is_read_as_one_artifact(evaluated_inputs, tmp_path):
+    from tfx.types import artifact_utils
+
+    spans = []
+    for name in ("2014-04-01", "2014-07-01"):
+        span = standard_artifacts.Examples()
+        span.uri = str(tmp_path / name)
+        span.split_names = artifact_utils.encode_split_names(["train", "eval"])
+        (tmp_path / name / "Split-eval").mkdir(parents=True)
+        (tmp_path / name / "Split-eval" / "data.gz").write_bytes(name.encode())
+        spans.append(span)
+    _evaluate(standard_artifacts.Model(), tmp_path, spans)
+    [window] = evaluated_inputs[standard_component_specs.EXAMPLES_KEY]
+    eval_folder = artifact_utils.get_split_uri([window], "eval")
+    assert sorted(os.listdir(eval_folder)) == ["00000-data.gz", "00001-data.gz"]
