@@ -24,6 +24,7 @@ from tfx.components.util import tfxio_utils
 from tfx.dsl.io import fileio
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import json_utils
+from tfx_bsl.tfxio import dataset_options
 
 from components.artifact_files import STATISTICS_FILE, split_dir
 from components.spans.manifest import expand_inputs, publish
@@ -31,6 +32,9 @@ from components.spans.per_span import per_span, span_outputs
 from components.spans.record import span_of
 
 SPANS_PER_PIPELINE = 4
+# Examples per record batch: the most Beam's adaptive batching gives TFX's
+# StatisticsGen (tfx_bsl's batch_util).
+BATCH_SIZE = 1000
 _EXAMPLES = standard_component_specs.EXAMPLES_KEY
 _STATISTICS = standard_component_specs.STATISTICS_KEY
 # StatisticsGen's properties this executor has no use for: the component
@@ -45,8 +49,21 @@ _UNSUPPORTED = (
 _Job = Tuple[object, str, str]
 
 
-def _keyed(batch, key: str):
-    return key, batch
+class _ReadSplits(beam.DoFn):
+    """(TFXIO of a split, its statistics folder) -> (folder, record batch).
+
+    Every split of a pipeline's spans is read by this one transform rather
+    than a source each joined by a Flatten, which Beam's DirectRunner holds
+    in memory whole (see components/spans/joined.py).
+    """
+
+    def process(self, job):
+        tfxio, folder = job
+        options = dataset_options.RecordBatchesOptions(
+            batch_size=BATCH_SIZE, num_epochs=1, shuffle=False
+        )
+        for batch in tfxio.RecordBatches(options):
+            yield folder, batch
 
 
 def _write(statistics: statistics_pb2.DatasetFeatureStatisticsList, folders: Sequence[str]):
@@ -69,21 +86,20 @@ def _write(statistics: statistics_pb2.DatasetFeatureStatisticsList, folders: Seq
 @beam.ptransform_fn
 def _SlicedStatistics(root: beam.pvalue.PBegin, jobs: List[_Job]) -> beam.pvalue.PDone:
     """One TFDV computation over every job's split, sliced by its folder."""
-    keyed = []
-    for examples, split, folder in jobs:
-        label = f"{span_of(examples).name}][{split}"
-        tfxio = tfxio_utils.get_split_tfxio(
-            examples=[examples], split=split, telemetry_descriptors=["SpanStatisticsGen"]
+    splits = [
+        (
+            tfxio_utils.get_split_tfxio(
+                examples=[examples], split=split, telemetry_descriptors=["SpanStatisticsGen"]
+            ),
+            folder,
         )
-        keyed.append(
-            root
-            | f"Read[{label}]" >> tfxio.BeamSource()
-            | f"Key[{label}]" >> beam.Map(_keyed, folder)
-        )
+        for examples, split, folder in jobs
+    ]
     folders = [folder for _, _, folder in jobs]
     _ = (
-        keyed
-        | "FlattenSlices" >> beam.Flatten()
+        root
+        | "Splits" >> beam.Create(splits)
+        | "ReadSplits" >> beam.ParDo(_ReadSplits())
         | "GenerateStatistics"
         >> stats_impl.GenerateSlicedStatisticsImpl(
             stats_options.StatsOptions(), is_slicing_enabled=True
