@@ -1,5 +1,5 @@
-"""Execution properties for running an executor directly, as its component
-would pass them."""
+"""Running an executor directly: execution properties as its component would
+pass them, span artifacts to hand it, and what it hands TFX's executor."""
 
 import json
 
@@ -29,3 +29,30 @@ def database_example_gen_properties(url: str, query: str, read_partitions: int) 
         "output_data_format": example_gen_pb2.FORMAT_TF_EXAMPLE,
         "output_file_format": example_gen_pb2.FORMAT_TFRECORDS_GZIP,
     }
+
+
+def handed_inputs(monkeypatch, tfx_executor_class) -> dict:
+    """Records the input dict `tfx_executor_class.Do` is handed (it then
+    does nothing): what one of ours passes on to TFX's executor."""
+    seen = {}
+    monkeypatch.setattr(
+        tfx_executor_class, "Do", lambda self, inputs, outputs, properties: seen.update(inputs)
+    )
+    return seen
+
+
+def span_examples(root, names, splits=("train", "eval")) -> list:
+    """Examples artifacts under `root`, one per span name, each split
+    folder holding one file whose content is "NAME/SPLIT"."""
+    from tfx.types import artifact_utils, standard_artifacts
+
+    spans = []
+    for name in names:
+        span = standard_artifacts.Examples()
+        span.uri = str(root / name)
+        span.split_names = artifact_utils.encode_split_names(list(splits))
+        for split in splits:
+            (root / name / f"Split-{split}").mkdir(parents=True)
+            (root / name / f"Split-{split}" / "data.gz").write_text(f"{name}/{split}")
+        spans.append(span)
+    return spans

@@ -8,6 +8,7 @@ from tfx.types import standard_artifacts, standard_component_specs
 
 from components.atomic_pusher.layout import versions_newest_first
 from components.latest_blessed_model import executor
+from tests.support.executors import handed_inputs, span_examples
 
 
 def _version(serving, name, complete=True):
@@ -66,12 +67,7 @@ def test_nothing_pushed_marks_the_baseline_empty(tmp_path):
 
 @pytest.fixture
 def evaluated_inputs(monkeypatch):
-    """What TFX's Evaluator is handed by ours."""
-    seen = {}
-    monkeypatch.setattr(
-        tfx_evaluator.Executor, "Do", lambda self, inputs, outputs, properties: seen.update(inputs)
-    )
-    return seen
+    return handed_inputs(monkeypatch, tfx_evaluator.Executor)
 
 
 def _evaluate(baseline, tmp_path, examples=None):
@@ -100,14 +96,7 @@ def test_any_other_baseline_is_evaluated(evaluated_inputs, tmp_path):
 def test_the_windows_eval_split_is_read_as_one_artifact(evaluated_inputs, tmp_path):
     from tfx.types import artifact_utils
 
-    spans = []
-    for name in ("2014-04-01", "2014-07-01"):
-        span = standard_artifacts.Examples()
-        span.uri = str(tmp_path / name)
-        span.split_names = artifact_utils.encode_split_names(["train", "eval"])
-        (tmp_path / name / "Split-eval").mkdir(parents=True)
-        (tmp_path / name / "Split-eval" / "data.gz").write_bytes(name.encode())
-        spans.append(span)
+    spans = span_examples(tmp_path, ["2014-04-01", "2014-07-01"])
     _evaluate(standard_artifacts.Model(), tmp_path, spans)
     [window] = evaluated_inputs[standard_component_specs.EXAMPLES_KEY]
     eval_folder = artifact_utils.get_split_uri([window], "eval")
