@@ -19,8 +19,6 @@ import os
 import shutil
 from typing import Dict, List, Sequence
 
-SPANS_FILE = "joined_spans.txt"
-
 
 def _local(uri: str) -> bool:
     return "://" not in uri
@@ -37,17 +35,18 @@ def joined(artifacts: List, splits: Sequence[str], directory: str) -> List:
     """`[one artifact]` whose `splits` link every artifact's files of that
     split, made in `directory`; `artifacts` unchanged when they are fewer
     than two or not all on a local filesystem, or when `directory` is not."""
+    from tfx.components.util import examples_utils
     from tfx.dsl.io import fileio
     from tfx.types import artifact_utils
 
     if len(artifacts) < 2 or not all(_local(a.uri) for a in artifacts) or not _local(directory):
         return artifacts
+    # The formats readers look up; the spans' own properties stay theirs.
     first = artifacts[0]
     window = type(first)()
-    window.set_mlmd_artifact(type(first.mlmd_artifact)())
-    window.mlmd_artifact.CopyFrom(first.mlmd_artifact)
-    window.mlmd_artifact.ClearField("id")
     window.uri = directory
+    examples_utils.set_payload_format(window, examples_utils.get_payload_format(first))
+    examples_utils.set_file_format(window, examples_utils.get_file_format(first))
     window.split_names = artifact_utils.encode_split_names(list(splits))
     for split in splits:
         target = artifact_utils.get_split_uri([window], split)
@@ -56,8 +55,6 @@ def joined(artifacts: List, splits: Sequence[str], directory: str) -> List:
             source = artifact_utils.get_split_uri([artifact], split)
             for name in sorted(fileio.listdir(source)):
                 _link(os.path.join(source, name), os.path.join(target, f"{index:05d}-{name}"))
-    with open(os.path.join(directory, SPANS_FILE), "w") as handle:
-        handle.writelines(f"{a.uri}\n" for a in artifacts)
     return [window]
 
 
