@@ -66,6 +66,8 @@ from pipeline.fingerprint import code_fingerprint
 
 PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
 RUN_FN = "components.trainer.run_fn.run_fn"
+# Holds `custom_extractors`, which TFX's Evaluator looks up by that name.
+EVALUATOR_MODULE = "components.latest_blessed_model.extractors"
 # The Beam options by which TFX's Beam executors know the workers' Python
 # dependencies are taken care of (tfx/utils/dependency_utils.py,
 # make_beam_dependency_flags). Without one of them, every Beam component
@@ -294,6 +296,7 @@ def _trained_and_pushed(config: PipelineConfig, runner: RunnerInputs, data: _Val
         baseline_model=latest_blessed_model.outputs["baseline"],
         example_splits=["eval"],
         eval_config=eval_config(config),
+        module_path=EVALUATOR_MODULE,
     ).with_id(node_ids.EVALUATOR)
     pusher = Pusher(
         model=trainer.outputs["model"],
