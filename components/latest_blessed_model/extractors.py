@@ -1,15 +1,14 @@
-"""The Evaluator's extractors: TFMA's defaults, with the batches spread over
-Beam's workers and cut down to what the metrics and the slices read before
-TFMA splits them into examples (TFX's Evaluator looks `custom_extractors` up
-by name in the component's `module_path`).
+"""The Evaluator's extractors: TFMA's defaults, with each batch cut down to
+what the metrics and the slices read before TFMA splits it into examples
+(TFX's Evaluator looks `custom_extractors` up by name in the component's
+`module_path`).
 
-- The window is read as one examples artifact (components/spans/joined.py):
-  one source, whose batches a multi-process DirectRunner leaves on the worker
-  that read them. A Reshuffle first spreads them over every worker.
-- TFMA turns every batch into one Python dict per example and model before
-  slicing (`UnbatchExtractor`): every raw feature, every model's transformed
-  features, the serialized input. The metrics read only the labels,
-  predictions and example weights, the slices only their features.
+TFMA turns every batch into one Python dict per example and model before
+slicing (`UnbatchExtractor`): every raw feature, every model's transformed
+features, the serialized input. The metrics read only the labels,
+predictions and example weights, the slices only their features. (No
+Reshuffle to spread the window's single source over the workers: the
+DirectRunner holds a Reshuffle's input in memory, 7 GiB at 5M rows.)
 
 The metrics are TFMA's default extractors' (a test compares them), so the
 code fingerprint need not cover this module.
@@ -25,7 +24,6 @@ from tensorflow_model_analysis import constants
 from tensorflow_model_analysis.extractors import unbatch_extractor
 
 PRUNE_STAGE_NAME = "KeepWhatMetricsAndSlicesRead"
-DISTRIBUTE_STAGE_NAME = "DistributeBatches"
 # Read by the metrics; the features are cut to the slicing keys.
 _KEPT = (
     constants.LABELS_KEY,
@@ -76,8 +74,8 @@ def _Prune(extracts: beam.pvalue.PCollection, features: Set[str]) -> beam.pvalue
 
 
 def custom_extractors(eval_shared_model, eval_config, tensor_adapter_config) -> List[Any]:
-    """TFMA's default extractors, after a Reshuffle, with each batch pruned
-    right before TFMA splits it into examples."""
+    """TFMA's default extractors with each batch pruned right before TFMA
+    splits it into examples."""
     extractors = tfma.default_extractors(
         eval_shared_model=eval_shared_model,
         eval_config=eval_config,
@@ -91,7 +89,4 @@ def custom_extractors(eval_shared_model, eval_config, tensor_adapter_config) -> 
     prune = tfma.extractors.Extractor(
         stage_name=PRUNE_STAGE_NAME, ptransform=_Prune(slicing_features(eval_config))
     )
-    distribute = tfma.extractors.Extractor(
-        stage_name=DISTRIBUTE_STAGE_NAME, ptransform=beam.Reshuffle()
-    )
-    return [distribute] + extractors[:unbatch] + [prune] + extractors[unbatch:]
+    return extractors[:unbatch] + [prune] + extractors[unbatch:]

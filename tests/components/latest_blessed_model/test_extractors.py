@@ -65,7 +65,7 @@ def test_a_batch_keeps_labels_predictions_weights_and_slicing_features_only():
     assert set(extractors.pruned(batch, set())) == {"labels", "predictions", "example_weights"}
 
 
-def test_batches_are_spread_over_the_workers_and_pruned_right_before_they_are_split():
+def test_batches_are_pruned_right_before_they_are_split():
     config = tfma.EvalConfig(
         model_specs=[tfma.ModelSpec(label_key="big_tipper")],
         slicing_specs=[tfma.SlicingSpec(feature_keys=["payment_type"])],
@@ -76,12 +76,7 @@ def test_batches_are_spread_over_the_workers_and_pruned_right_before_they_are_sp
     ]
     defaults = [extractor.stage_name for extractor in tfma.default_extractors(eval_config=config)]
     unbatch = defaults.index(unbatch_extractor.UNBATCH_EXTRACTOR_STAGE_NAME)
-    assert stages == (
-        [extractors.DISTRIBUTE_STAGE_NAME]
-        + defaults[:unbatch]
-        + [extractors.PRUNE_STAGE_NAME]
-        + defaults[unbatch:]
-    )
+    assert stages == defaults[:unbatch] + [extractors.PRUNE_STAGE_NAME] + defaults[unbatch:]
 
 
 @pytest.mark.slow
