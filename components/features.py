@@ -107,6 +107,8 @@ class RawFeature:
     # Reports show counts and distributions of a sensitive feature, never its
     # raw values.
     sensitive: bool = False
+    # What a value is measured in, for the axes of the statistics report.
+    unit: str = ""
 
     @property
     def is_model_input(self) -> bool:
@@ -163,10 +165,15 @@ RAW_FEATURES: Tuple[RawFeature, ...] = (
         RawType.INT,
         StartTime(),
         "Trip start, Unix seconds, local time, floored to 15 minutes.",
+        unit="Unix seconds",
     ),
-    RawFeature("fare", RawType.FLOAT, LogZScore(), "Fare in USD."),
-    RawFeature("trip_miles", RawType.FLOAT, LogZScore(), "Distance travelled in miles."),
-    RawFeature("trip_seconds", RawType.INT, LogZScore(), "Trip duration in seconds."),
+    RawFeature("fare", RawType.FLOAT, LogZScore(), "Fare in USD.", unit="USD"),
+    RawFeature(
+        "trip_miles", RawType.FLOAT, LogZScore(), "Distance travelled in miles.", unit="miles"
+    ),
+    RawFeature(
+        "trip_seconds", RawType.INT, LogZScore(), "Trip duration in seconds.", unit="seconds"
+    ),
     RawFeature(
         "payment_type",
         RawType.BYTES,
@@ -210,48 +217,56 @@ RAW_FEATURES: Tuple[RawFeature, ...] = (
         RawType.FLOAT,
         Coordinate(_COORDINATE_BUCKETS),
         "Pickup census-tract centroid latitude.",
+        unit="degrees",
     ),
     RawFeature(
         "pickup_longitude",
         RawType.FLOAT,
         Coordinate(_COORDINATE_BUCKETS),
         "Pickup census-tract centroid longitude.",
+        unit="degrees",
     ),
     RawFeature(
         "dropoff_latitude",
         RawType.FLOAT,
         Coordinate(_COORDINATE_BUCKETS),
         "Drop-off census-tract centroid latitude.",
+        unit="degrees",
     ),
     RawFeature(
         "dropoff_longitude",
         RawType.FLOAT,
         Coordinate(_COORDINATE_BUCKETS),
         "Drop-off census-tract centroid longitude.",
+        unit="degrees",
     ),
     RawFeature(
         "trip_start_hour",
         RawType.INT,
         Unused("derived from trip_start_timestamp in the graph"),
         "Hour of day, 0-23.",
+        unit="hour",
     ),
     RawFeature(
         "trip_start_day",
         RawType.INT,
         Unused("derived from trip_start_timestamp in the graph"),
         "Day of week, 1 = Sunday.",
+        unit="weekday",
     ),
     RawFeature(
         "trip_start_month",
         RawType.INT,
         Unused("derived from trip_start_timestamp in the graph"),
         "Month, 1-12.",
+        unit="month",
     ),
     RawFeature(
         "tips",
         RawType.FLOAT,
         LabelSource(),
         "Tip in USD; 0 for cash trips, whose tips are not recorded.",
+        unit="USD",
     ),
 )
 

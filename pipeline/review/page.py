@@ -1,7 +1,8 @@
-"""The report's content drawn as one self-contained HTML page: inline SVG
-charts, tables and cards, with `report.css` and `report.js` inlined. No
-script, style or font from the network, so it opens offline, in VS Code and
-in locked-down browsers.
+"""The report's content as one self-contained HTML page: tables, cards and
+controls in HTML, charts drawn as inline SVG by `charts.js` and `report.js`
+from the report's data embedded in the page, with `report.css`. No script,
+style or font from the network, so it opens offline, in VS Code and in
+locked-down browsers.
 """
 
 from __future__ import annotations
@@ -10,9 +11,18 @@ import html
 import json
 import math
 from importlib import resources
-from typing import Dict, Mapping
+from typing import Dict, List
 
-SPLIT_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd")
+# The same palette as charts.js, for the legend.
+SPLIT_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
+SORT_KEYS = (
+    ("name", "name"),
+    ("non-uniformity", "nonuniformity"),
+    ("missing %", "missing"),
+    ("drift", "drift"),
+    ("anomalies", "anomalies"),
+)
+SCRIPTS = ("charts.js", "report.js")
 
 
 def _number(value: float) -> str:
@@ -21,62 +31,6 @@ def _number(value: float) -> str:
     if float(value).is_integer() and abs(value) < 1e15:
         return f"{int(value):,}"
     return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:.4e}"
-
-
-def _svg_histogram(splits: Mapping[str, Dict]) -> str:
-    """Equal-width buckets, each split's share of examples, overlaid."""
-    width, height = 320, 90
-    parts = []
-    for index, (split, summary) in enumerate(splits.items()):
-        buckets = summary.get("histogram") or []
-        total = sum(count for _, _, count in buckets) or 1.0
-        if not buckets:
-            continue
-        step = width / len(buckets)
-        colour = SPLIT_COLOURS[index % len(SPLIT_COLOURS)]
-        for i, (low, high, count) in enumerate(buckets):
-            bar = height * count / total
-            bounds = f"{_number(low)} to {_number(high)}: " if low is not None else ""
-            parts.append(
-                f'<rect x="{i * step + 1:.1f}" y="{height - bar:.1f}" '
-                f'width="{step - 2:.1f}" height="{bar:.1f}" fill="{colour}" '
-                f'fill-opacity="0.45"><title>{html.escape(split)}: '
-                f"{bounds}{count / total:.1%}</title></rect>"
-            )
-    return (
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="histogram">{"".join(parts)}</svg>'
-    )
-
-
-def _svg_top_values(splits: Mapping[str, Dict]) -> str:
-    """Top values' shares per split; unlabeled ranks for sensitive features."""
-    first = next(iter(splits.values()))
-    labels = [value for value, _ in first.get("top_values", [])]
-    row, width = 16, 320
-    parts = []
-    for r, label in enumerate(labels):
-        y = r * row * len(splits)
-        text = html.escape(label) if label else f"rank {r + 1}"
-        parts.append(f'<text x="0" y="{y + row - 4}" class="label">{text[:22]}</text>')
-        for index, (split, summary) in enumerate(splits.items()):
-            shares = summary.get("top_values", [])
-            share = (
-                dict(shares).get(label, 0.0)
-                if label
-                else (shares[r][1] if r < len(shares) else 0.0)
-            )
-            colour = SPLIT_COLOURS[index % len(SPLIT_COLOURS)]
-            parts.append(
-                f'<rect x="150" y="{y + index * row + 2}" width="{170 * share:.1f}" '
-                f'height="{row - 4}" fill="{colour}"><title>{html.escape(split)}: '
-                f"{share:.1%}</title></rect>"
-            )
-    height = max(row, len(labels) * row * len(splits))
-    return (
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="top values">{"".join(parts)}</svg>'
-    )
 
 
 def _stats_table(feature: Dict) -> str:
@@ -95,7 +49,7 @@ def _stats_table(feature: Dict) -> str:
         rows += [("unique", "unique")]
     first = next(iter(splits.values()))
     rows = [(label, key) for label, key in rows if key in first]
-    header = "".join(f"<th>{html.escape(s)}</th>" for s in splits)
+    header = "".join(f'<th data-split="{html.escape(s)}">{html.escape(s)}</th>' for s in splits)
     body = "".join(
         f"<tr><td>{label}</td>"
         + "".join(
@@ -110,32 +64,71 @@ def _stats_table(feature: Dict) -> str:
     return f"<table><tr><th></th>{header}</tr>{body}</table>"
 
 
-def _card(feature: Dict) -> str:
-    chart = (
-        _svg_histogram(feature["splits"])
-        if feature["kind"] == "numeric"
-        else _svg_top_values(feature["splits"])
-        if feature["kind"] == "categorical"
-        else ""
+def _domain_note(feature: Dict) -> str:
+    domain = feature["domain"]
+    if not domain:
+        return ""
+    if "values" in domain:
+        text = f"schema allows {len(domain['values'])} values; others are marked \u2715"
+    else:
+        bounds = " \u2264 ".join(
+            part
+            for part in (
+                _number(domain["min"]) if "min" in domain else "",
+                "value",
+                _number(domain["max"]) if "max" in domain else "",
+            )
+            if part
+        )
+        text = f"schema domain: {bounds}; buckets outside it are red"
+    return f'<p class="domain-note">{html.escape(text)}</p>'
+
+
+def _anomaly_list(entries: List[Dict]) -> str:
+    if not entries:
+        return ""
+    items = "".join(
+        f"<li><span class=finding>{html.escape(entry['text'])}</span>"
+        + (f'<span class="rule">rule: <code>{html.escape(entry["rule"])}</code></span>')
+        * bool(entry["rule"])
+        + f'<span class="accept">to let it pass: <code>{html.escape(entry["accept"])}</code>'
+        "</span></li>"
+        for entry in entries
     )
+    return f'<ul class="anomalies">{items}</ul>'
+
+
+def _drift_text(drift: Dict) -> str:
+    if not drift:
+        return "no previous span"
+    text = f"{drift['measure']} {drift['score']:.4f}"
+    if "threshold" in drift:
+        text += f" (the gate stops at {drift['threshold']:g})"
+    return text
+
+
+def _card(index: int, feature: Dict) -> str:
     drift = feature["drift"]
-    drift_text = f"{drift['measure']} {drift['score']:.4f}" if drift else "no previous span"
-    if drift and "threshold" in drift:
-        drift_text += f" (the gate stops at {drift['threshold']:g})"
-    anomalies = "".join(f"<li>{html.escape(line)}</li>" for line in feature["anomalies"])
+    anomalies = feature["anomalies"]
     badges = ('<span class="badge anomaly">anomaly</span>' if anomalies else "") + (
         '<span class="badge sensitive">sensitive</span>' if feature["sensitive"] else ""
     )
+    unit = f" \u00b7 {html.escape(feature['unit'])}" if feature["unit"] else ""
     return (
-        f'<section class="card{" has-anomaly" if anomalies else ""}" '
-        f'data-name="{html.escape(feature["name"])}" '
+        f'<section class="card{" has-anomaly" if anomalies else ""}" data-index="{index}" '
+        f'data-name="{html.escape(feature["name"])}" data-kind="{feature["kind"]}" '
         f'data-missing="{feature["missing_pct"]:.6f}" '
+        f'data-nonuniformity="{feature["non_uniformity"]:.6f}" '
         f'data-drift="{drift["score"] if drift else -1:.6f}" '
-        f'data-anomalies="{len(feature["anomalies"])}">'
-        f"<h2>{html.escape(feature['name'])} <small>{feature['kind']}</small>{badges}</h2>"
-        f"{_stats_table(feature)}{chart}"
-        f'<p class="drift">span drift: {drift_text}</p>'
-        f"{f'<ul class=anomalies>{anomalies}</ul>' if anomalies else ''}</section>"
+        f'data-anomalies="{len(anomalies)}">'
+        f'<h2><span class="name">{html.escape(feature["name"])}</span> '
+        f"<small>{feature['kind']}{unit}</small>{badges}"
+        '<button class="expand" type="button" aria-expanded="false">expand</button></h2>'
+        f'<div class="body">{_stats_table(feature)}<div class="distribution"></div></div>'
+        f"{_domain_note(feature)}"
+        f'<div class="drift-row"><span class="gauge-slot"></span>'
+        f'<p class="drift">span drift: {html.escape(_drift_text(drift))}</p></div>'
+        f'<div class="history"></div>{_anomaly_list(anomalies)}</section>'
     )
 
 
@@ -150,8 +143,35 @@ def _asset(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-def render_html(report: Dict) -> str:
-    """One HTML file with everything inline; it requests nothing."""
+def _controls(splits: Dict[str, int]) -> str:
+    sort = "".join(f'<option value="{key}">{label}</option>' for label, key in SORT_KEYS)
+    legend = "".join(
+        f'<label style="color:{SPLIT_COLOURS[i % len(SPLIT_COLOURS)]}">'
+        f'<input class="split-toggle" type="checkbox" value="{html.escape(s)}" checked>'
+        f"&#9632; {html.escape(s)}</label>"
+        for i, s in enumerate(splits)
+    )
+    kinds = "".join(
+        f'<label><input class="kind-filter" type="checkbox" value="{kind}" checked> {kind}</label>'
+        for kind in ("numeric", "categorical")
+    )
+    return f"""<div class="controls">
+<input id="filter" type="search" placeholder="filter by name (regex)">
+<label>sort by <select id="sort">{sort}</select></label>
+<label><input id="reverse" type="checkbox"> reverse</label>
+<label><input id="only-anomalies" type="checkbox"> only with anomalies</label>{kinds}
+</div><div class="controls">
+<label>numeric chart <select id="histogram-kind"><option value="standard">standard histogram
+</option><option value="quantiles">quantiles</option></select></label>
+<label>show <select id="values-as"><option value="percent">percentages</option>
+<option value="count">counts</option></select></label>
+<label><input id="log-scale" type="checkbox"> log scale</label>
+<label>splits <select id="layout"><option value="overlay">overlaid outlines</option>
+<option value="side">side by side</option></select></label>
+<span class="legend">{legend}</span></div>"""
+
+
+def _overview(report: Dict) -> str:
     splits = ", ".join(f"{html.escape(s)} {n:,}" for s, n in report["splits"].items())
     spans = report["spans"]
     span_text = (
@@ -159,37 +179,35 @@ def render_html(report: Dict) -> str:
         if spans
         else "one span in the data: no span drift"
     )
-    legend = "".join(
-        f'<span style="color:{SPLIT_COLOURS[i % len(SPLIT_COLOURS)]}">'
-        f"&#9632; {html.escape(s)}</span>"
-        for i, s in enumerate(report["splits"])
+    against = (
+        f'<span id="against">compared with {html.escape(report["against"])}</span>'
+        if report["against"]
+        else ""
     )
-    dataset_anomalies = "".join(
-        f"<li>{html.escape(line)}</li>" for line in report["dataset_anomalies"]
-    )
-    cards = "".join(_card(feature) for feature in report["features"])
+    return f"""<div class="overview">
+<span id="examples">examples: {splits}</span>
+<span id="num-features">features: {report["num_features"]}</span>
+<span id="with-missing">with missing values: {report["features_with_missing"]}</span>
+<span id="num-anomalies">anomalies: {report["num_anomalies"]}</span>
+<span id="spans">{span_text}</span>{against}</div>
+{_anomaly_list(report["dataset_anomalies"])}
+<div id="span-examples"></div>"""
+
+
+def render_html(report: Dict) -> str:
+    """One HTML file with everything inline; it requests nothing."""
+    cards = "".join(_card(i, feature) for i, feature in enumerate(report["features"]))
     data = json.dumps(report).replace("</", "<\\/")
+    scripts = "".join(_asset(name) for name in SCRIPTS)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{_CONTENT_SECURITY_POLICY}">
 <title>{html.escape(report["title"])}</title><style>
 {_asset("report.css")}</style></head>
-<body><header><h1>{html.escape(report["title"])}</h1><div class="overview">
-<span id="examples">examples: {splits}</span>
-<span id="num-features">features: {report["num_features"]}</span>
-<span id="with-missing">with missing values: {report["features_with_missing"]}</span>
-<span id="num-anomalies">anomalies: {report["num_anomalies"]}</span>
-<span id="spans">{span_text}</span></div>
-{f'<ul class="anomalies">{dataset_anomalies}</ul>' if dataset_anomalies else ""}
-</header>
-<div class="controls"><input id="filter" type="search" placeholder="filter by name">
-<label>sort by <select id="sort"><option value="name">name</option>
-<option value="missing">missing %</option><option value="drift">drift</option>
-<option value="anomalies">anomalies</option></select></label>
-<label><input id="only-anomalies" type="checkbox"> only features with anomalies</label>
-<span class="legend">{legend}</span></div>
+<body><header><h1>{html.escape(report["title"])}</h1>{_overview(report)}</header>
+{_controls(report["splits"])}
 <main id="cards">{cards}</main>
 <script type="application/json" id="report-data">{data}</script>
 <script>
-{_asset("report.js")}</script></body></html>
+{scripts}</script></body></html>
 """
