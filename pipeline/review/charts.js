@@ -327,7 +327,8 @@ var Charts = (function () {
       parts.push('<rect class="span-bar' + (newest ? ' newest' : '') + '" data-span="' + esc(s.span) + '" data-value="' + s.examples +
         '" x="' + (f.x0 + i * step + 1).toFixed(1) + '" y="' + top.toFixed(1) + '" width="' + Math.max(1, step - 2).toFixed(1) +
         '" height="' + (f.y0 - top).toFixed(1) + '"><title>span ' + esc(s.span) + ': ' + full(s.examples) + ' examples</title></rect>');
-      if (i % every === 0 || newest) {
+      // Every few spans and the newest, unless it would overlap the one before.
+      if ((i % every === 0 && spans.length - 1 - i >= every) || newest) {
         parts.push('<text class="tick" x="' + (f.x0 + (i + 0.5) * step).toFixed(1) + '" y="' + (f.y0 + 14) + '" text-anchor="middle">' + esc(s.span) + '</text>');
       }
     });

@@ -84,7 +84,9 @@ def _domain_note(feature: Dict) -> str:
     return f'<p class="domain-note">{html.escape(text)}</p>'
 
 
-def _anomaly_list(entries: List[Dict]) -> str:
+def _anomaly_list(entries: List[Dict], shown_spans: List[str]) -> str:
+    """Findings with their rule and override; one about a span the charts do
+    not show says how to put it beside them."""
     if not entries:
         return ""
     items = "".join(
@@ -92,7 +94,13 @@ def _anomaly_list(entries: List[Dict]) -> str:
         + (f'<span class="rule">rule: <code>{html.escape(entry["rule"])}</code></span>')
         * bool(entry["rule"])
         + f'<span class="accept">to let it pass: <code>{html.escape(entry["accept"])}</code>'
-        "</span></li>"
+        "</span>"
+        + (
+            f'<span class="accept">to see span {html.escape(entry["span"])} on the chart: '
+            f"<code>report --against {html.escape(entry['span'])}</code></span>"
+        )
+        * bool(entry["span"] and entry["span"] not in shown_spans)
+        + "</li>"
         for entry in entries
     )
     return f'<ul class="anomalies">{items}</ul>'
@@ -107,7 +115,7 @@ def _drift_text(drift: Dict) -> str:
     return text
 
 
-def _card(index: int, feature: Dict) -> str:
+def _card(index: int, feature: Dict, shown_spans: List[str]) -> str:
     drift = feature["drift"]
     anomalies = feature["anomalies"]
     badges = ('<span class="badge anomaly">anomaly</span>' if anomalies else "") + (
@@ -128,7 +136,7 @@ def _card(index: int, feature: Dict) -> str:
         f"{_domain_note(feature)}"
         f'<div class="drift-row"><span class="gauge-slot"></span>'
         f'<p class="drift">span drift: {html.escape(_drift_text(drift))}</p></div>'
-        f'<div class="history"></div>{_anomaly_list(anomalies)}</section>'
+        f'<div class="history"></div>{_anomaly_list(anomalies, shown_spans)}</section>'
     )
 
 
@@ -190,13 +198,14 @@ def _overview(report: Dict) -> str:
 <span id="with-missing">with missing values: {report["features_with_missing"]}</span>
 <span id="num-anomalies">anomalies: {report["num_anomalies"]}</span>
 <span id="spans">{span_text}</span>{against}</div>
-{_anomaly_list(report["dataset_anomalies"])}
+{_anomaly_list(report["dataset_anomalies"], report["shown_spans"])}
 <div id="span-examples"></div>"""
 
 
 def render_html(report: Dict) -> str:
     """One HTML file with everything inline; it requests nothing."""
-    cards = "".join(_card(i, feature) for i, feature in enumerate(report["features"]))
+    shown = report["shown_spans"]
+    cards = "".join(_card(i, feature, shown) for i, feature in enumerate(report["features"]))
     data = json.dumps(report).replace("</", "<\\/")
     scripts = "".join(_asset(name) for name in SCRIPTS)
     return f"""<!DOCTYPE html>

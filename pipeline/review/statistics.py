@@ -136,15 +136,18 @@ class AgainstNotFoundError(ValueError):
     """`--against` names neither a run's output dir nor a span of this run."""
 
 
-def _against(run: _Run, against: str) -> Tuple[str, Dict]:
-    """(label, statistics by split) of another run's newest span, or of a span of this run."""
+def _against(run: _Run, against: str) -> Tuple[str, str, Dict]:
+    """(label, span of this run or "", statistics by split) of another run's
+    newest span, or of a span of this run."""
     path = Path(against).expanduser()
     if path.is_dir():
         other = _Run(path.resolve(), run.pipeline_name)
         span = other.span_names()[-1]
-        return f"{path.name} span {span}", other.of_span(span)
+        # The run's folder and its parent: output dirs are often all called "out".
+        where = "/".join(path.resolve().parts[-2:])
+        return f"{where} span {span}", "", other.of_span(span)
     if against in run.span_names():
-        return f"span {against}", run.of_span(against)
+        return f"span {against}", against, run.of_span(against)
     raise AgainstNotFoundError(
         f"--against {against!r} is neither an output dir nor a span of this run "
         f"(spans: {', '.join(run.span_names())})"
@@ -161,9 +164,9 @@ def write_review(
     history = [(span, run.of_span(span)) for span in run.span_names()]
     newest, stats_by_split = history[-1]
     compared = dict(stats_by_split)
-    label = ""
+    label = span = ""
     if against:
-        label, other = _against(run, against)
+        label, span, other = _against(run, against)
         compared.update({f"{split} · {label}": stats for split, stats in other.items()})
     content = build_report(
         compared,
@@ -176,6 +179,7 @@ def write_review(
         units={f.name: f.unit for f in features.RAW_FEATURES if f.unit},
         title=f"{pipeline_name}: data statistics of span {newest}",
         against=label,
+        against_span=span,
     )
     out = out or default_report_path(output_dir)
     out.parent.mkdir(parents=True, exist_ok=True)

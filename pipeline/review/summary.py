@@ -45,6 +45,8 @@ def _anomaly_entries(
                         else ""
                     ),
                     "accept": f"{ACCEPT_OPTION} {feature}:{kind}",
+                    # Splits named SPAN/SPLIT, as the gate names them, say the span.
+                    "span": split.rpartition("/")[0],
                 }
             )
     return entries
@@ -91,6 +93,7 @@ def build_report(
     units: Mapping[str, str] = {},
     title: str = "Statistics",
     against: str = "",
+    against_span: str = "",
 ) -> Dict:
     """The report's content as a plain dict, from any TFDV statistics.
 
@@ -99,7 +102,8 @@ def build_report(
     drift from the span before. `gate_drift` maps span -> feature ->
     (measure, value, threshold) as TFDV's comparators measured it for the
     gate; it replaces the report's own drift score there. `against` names
-    the splits that come from another run or span, when they are compared.
+    the splits that come from another run or span, when they are compared;
+    `against_span`, the span of this run they are, if they are one.
     """
     sensitive = set(sensitive)
     datasets = {split: stats.datasets[0] for split, stats in stats_by_split.items()}
@@ -130,6 +134,8 @@ def build_report(
         "title": title,
         "splits": {split: int(d.num_examples) for split, d in datasets.items()},
         "against": against,
+        # The spans the charts draw, so a finding about another can say so.
+        "shown_spans": spans[-1:] + ([against_span] if against_span else []),
         "spans": {"current": spans[-1], "previous": spans[-2]} if len(spans) > 1 else None,
         "span_examples": span_examples,
         "num_features": len(features),

@@ -192,9 +192,24 @@ def test_each_anomaly_names_the_rule_it_broke_and_its_override(content):
             "type": "FLOAT_TYPE_BIG_FLOAT",
             "rule": "float_domain { min: 0.0 max: 100.0 }",
             "accept": "--accept-anomaly weight_kg:FLOAT_TYPE_BIG_FLOAT",
+            "span": "",
         }
     ]
     assert content["num_anomalies"] == 1
+
+
+def test_a_finding_on_a_span_not_drawn_says_how_to_draw_it(statistics, history):
+    finding = _anomalies("weight_kg", "FLOAT_TYPE_BIG_FLOAT", "Unexpectedly large value.")
+    hint = f"<code>report --against {SPANS[0]}</code>"
+    older = build_report(statistics, {f"{SPANS[0]}/train": finding}, history=history)
+    assert older["features"][2]["anomalies"][0]["span"] == SPANS[0]
+    assert hint in render_html(older)
+    newest = build_report(statistics, {f"{SPANS[-1]}/train": finding}, history=history)
+    assert "report --against" not in render_html(newest)
+    compared = build_report(
+        statistics, {f"{SPANS[0]}/train": finding}, history=history, against_span=SPANS[0]
+    )
+    assert "report --against" not in render_html(compared)
 
 
 @pytest.mark.parametrize(

@@ -163,6 +163,26 @@ def test_against_a_span_puts_its_statistics_beside_the_newest(small_run, tmp_pat
     )
 
 
+def test_against_another_run_puts_its_newest_span_beside(small_run, gate_failed_run, tmp_path):
+    from pipeline.review.statistics import write_review
+
+    config, _, _ = small_run
+    other, _ = gate_failed_run
+    report, _ = write_review(
+        Path(config.output_dir), config.pipeline_name, tmp_path / "r.html", other.output_dir
+    )
+    data = _data(report)
+    where = "/".join(Path(other.output_dir).resolve().parts[-2:])
+    assert data["against"] == f"{where} span {SLICE_QUARTERS[1]}"
+    assert set(data["splits"]) == {"train", "eval"} | {
+        f"{split} · {where} span {SLICE_QUARTERS[1]}" for split in ("train", "eval")
+    }
+    fare = next(f for f in data["features"] if f["name"] == "fare")
+    assert fare["splits"][f"train · {data['against']}"]["mean"] == pytest.approx(
+        _mean(_span_statistics(other, SLICE_QUARTERS[1]), "fare")
+    )
+
+
 def test_against_what_is_not_there_is_a_usage_error(small_run):
     config, _, _ = small_run
     result = subprocess.run(
@@ -192,6 +212,14 @@ def test_a_value_outside_the_schema_is_marked_with_its_rule_and_override(gate_fa
     assert entry["text"].startswith(f"{SLICE_QUARTERS[0]}/")
     assert entry["rule"] == "int_domain { min: 1 max: 77 }"
     assert entry["accept"] == "--accept-anomaly pickup_community_area:INT_TYPE_BIG_INT"
+    assert "to see span" not in report.read_text()
+    newest_only, _ = write_review(
+        Path(config.output_dir), config.pipeline_name, tmp_path / "newest.html"
+    )
+    assert (
+        f"to see span {SLICE_QUARTERS[0]} on the chart: "
+        f"<code>report --against {SLICE_QUARTERS[0]}</code>"
+    ) in newest_only.read_text()
     with Browser() as browser:
         browser.open(report.as_uri())
         assert browser.console_errors() == []
