@@ -21,7 +21,7 @@ export UV_PYTHON := $(PYTHON310)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run serve test test-quick lint format bench bench-serving venv lock clean help chromium postgresql
+.PHONY: run serve test test-quick lint format bench bench-serving venv lock clean help chromium postgresql engines
 
 help:
 	@echo "make run         run the pipeline on the bundled data (outputs in runs/)"
@@ -32,6 +32,7 @@ help:
 	@echo "make format      ruff: fix what can be fixed and format"
 	@echo "make bench       this pipeline vs TFX's taxi example, side by side, then bench-serving (bench/README.md)"
 	@echo "make bench-serving  about a minute of load on the model server"
+	@echo "make engines     the Spark and Flink job servers' jars (Maven), for run --runner spark|flink"
 	@echo "make lock        re-resolve uv.lock after editing pyproject.toml"
 
 run: $(STAMP)
@@ -49,7 +50,7 @@ bench: $(STAMP)
 bench-serving: run
 	$(VENV)/bin/python -m bench.serving $(SERVING_BENCH_ARGS)
 
-test: lint chromium postgresql
+test: lint chromium postgresql engines
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 test-quick: lint chromium postgresql
@@ -63,6 +64,22 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The Spark and Flink job servers (Java 17): each one's classpath, resolved by
+# Maven from its pinned POM in pipeline/runners/jvm/ into ~/.m2, checksums
+# checked against Maven Central (-C), written to .cache/jvm/ (git-ignored).
+JVM_POMS := pipeline/runners/jvm
+JVM_CACHE := .cache/jvm
+ENGINES := spark flink
+
+engines: $(foreach e,$(ENGINES),$(JVM_CACHE)/$(e).classpath)
+
+$(JVM_CACHE)/%.classpath: $(JVM_POMS)/%.pom.xml
+	@command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1 || { \
+	  echo "error: the Spark and Flink engines need Java 17 and Maven: apt-get install openjdk-17-jdk-headless maven" >&2; exit 2; }
+	@mkdir -p $(JVM_CACHE)
+	mvn -q -B -C -f $< dependency:build-classpath -Dmdep.outputFile=$(abspath $@).tmp
+	@mv $@.tmp $@
 
 # The report tests open the report in headless Chromium (Debian's package).
 chromium:

@@ -36,7 +36,11 @@ def _parser() -> argparse.ArgumentParser:
         "--sizes", help=f"comma-separated dataset sizes (default {','.join(FULL_SIZES)})"
     )
     parser.add_argument(
-        "--systems", default=",".join(SYSTEMS), help="comma-separated, of: %(default)s"
+        "--systems",
+        default=None,
+        help=f"comma-separated, of: {','.join(SYSTEMS)} (default: all; with --quick, "
+        "all but the Spark and Flink ones, which tests/pipeline/runners/"
+        "test_engines_end_to_end.py runs)",
     )
     parser.add_argument(
         "--repeats", type=int, help="runs of every system per size (default 2: A B A B)"
@@ -83,6 +87,10 @@ def main(argv=None) -> int:
         by_quarter = () if args.quick else BY_QUARTER_SIZES
     else:
         by_quarter = tuple(size for size in args.by_quarter.split(",") if size)
+    if args.systems is None:
+        args.systems = ",".join(
+            key for key, system in SYSTEMS.items() if not (args.quick and system.engine)
+        )
     unknown = [key for key in args.systems.split(",") if key not in SYSTEMS]
     try:
         for size in [*sizes, *by_quarter]:

@@ -229,7 +229,12 @@ def benchmark(
     for size in plan.sizes:
         dataset = datasets.prepare(size, plan.data_dir)
         large = dataset.rows > plan.tfx_max_rows
-        systems = [s for s in plan.systems if not (large and s.key == "tfx_example")]
+        systems = [
+            s
+            for s in plan.systems
+            if not (large and s.key == "tfx_example")
+            and (s.max_rows is None or dataset.rows <= s.max_rows)
+        ]
         for repeat in range(1, (1 if large else plan.repeats) + 1):
             for system in systems:
                 runs += _repeat(plan, system, dataset, repeat, large, report)

@@ -5,6 +5,9 @@
   tfdv         plain tfdv.generate_statistics_from_csv
   polars       polars read + describe, the parsing floor
   sklearn      scikit-learn on this pipeline's train/eval split (bench/sklearn_baseline.py)
+  pipeline_spark_1, _2, pipeline_flink_1, _2
+               this pipeline with its Beam components on Spark or Flink (the job
+               server's embedded cluster, 1 or 2 cores/slots), up to 1M rows
 
 The two pipelines are run again on their output dir right after the cold
 run, to time a fully cached re-run. This pipeline, which ingests one
@@ -45,6 +48,10 @@ class System:
     # Trains on the examples that this system's cold run of the same repeat
     # wrote: `command` gets that run's output dir, not one of its own.
     examples_of: Optional["System"] = None
+    # Runs only on datasets of at most this many rows (None: every size).
+    max_rows: Optional[int] = None
+    # The Beam engine it runs on, if not the DirectRunner.
+    engine: Optional[str] = None
 
     @property
     def is_pipeline(self) -> bool:
@@ -88,4 +95,26 @@ SKLEARN = System(
     examples_of=PIPELINE,
 )
 
-SYSTEMS = {system.key: system for system in (PIPELINE, TFX_EXAMPLE, TFDV, POLARS, SKLEARN)}
+# The engines' job-server port; one bench process runs one system at a time.
+ENGINE_JOB_PORT = 18099
+
+
+def _on_engine(engine: str, parallelism: int) -> System:
+    """This pipeline with its Beam components on `engine`'s embedded cluster
+    of `parallelism` cores or task slots, up to 1M rows."""
+    return System(
+        key=f"pipeline_{engine}_{parallelism}",
+        label=f"this pipeline on {engine.capitalize()} ({parallelism} slot(s))",
+        command=lambda data, out: PIPELINE.command(data, out)
+        + ["--runner", engine, "--parallelism", str(parallelism)]
+        + ["--job-port", str(ENGINE_JOB_PORT)],
+        metadata=PIPELINE.metadata,
+        max_rows=1_000_000,
+        engine=engine,
+    )
+
+
+ENGINE_SYSTEMS = tuple(_on_engine(e, n) for e in ("spark", "flink") for n in (1, 2))
+SYSTEMS = {
+    system.key: system for system in (PIPELINE, TFX_EXAMPLE, TFDV, POLARS, SKLEARN, *ENGINE_SYSTEMS)
+}

@@ -67,6 +67,51 @@ class EvaluationThresholds:
     max_auc_drop: float = 0.01
 
 
+# Beam's default job-server port; a fixed port keeps the Beam arguments, and
+# so TFX's cache keys, the same from run to run.
+DEFAULT_JOB_PORT = 8099
+ENGINE_NAMES = ("direct", "spark", "flink")
+WORKER_KINDS = ("loopback", "external", "docker")
+
+
+@dataclasses.dataclass(frozen=True)
+class Engine:
+    """Where the Beam components run.
+
+    `name`: direct (Beam's DirectRunner, in this process or its workers),
+    spark or flink (a Beam job server this project starts). `master`: the
+    cluster (spark://HOST:7077, or a Flink JobManager's HOST:8081); None: a
+    cluster embedded in the job server with `parallelism` cores or slots.
+    `workers`: where the Python workers run: loopback (inside this process),
+    external=HOST:PORT (a Beam worker pool), docker=IMAGE (the project's
+    image, as on Kubernetes). `job_server`: HOST:PORT of a Beam job server
+    that is already running (as a cluster service); None: one is started on
+    127.0.0.1:`job_port` for the run.
+    """
+
+    name: str = "direct"
+    master: Optional[str] = None
+    workers: str = "loopback"
+    parallelism: int = 2
+    job_port: int = DEFAULT_JOB_PORT
+    job_server: Optional[str] = None
+
+    @property
+    def job_endpoint(self) -> str:
+        return self.job_server or f"localhost:{self.job_port}"
+
+    def __post_init__(self):
+        if self.name not in ENGINE_NAMES:
+            raise ValueError(f"engine {self.name!r}: choose one of {', '.join(ENGINE_NAMES)}")
+        kind, _, where = self.workers.partition("=")
+        if kind not in WORKER_KINDS or (kind == "loopback") != (where == ""):
+            raise ValueError(
+                f"workers {self.workers!r}: loopback, external=HOST:PORT or docker=IMAGE"
+            )
+        if self.parallelism < 1:
+            raise ValueError(f"parallelism must be at least 1, got {self.parallelism}")
+
+
 @dataclasses.dataclass(frozen=True)
 class DatabaseSource:
     """Training data from a database instead of CSVs: a span query.
@@ -125,6 +170,9 @@ class PipelineConfig:
     # The CLI picks these by input size (beam_args_for); the default suits
     # the bundled 15k rows.
     beam_args: Tuple[str, ...] = in_process_beam_args()
+    # The engine the Beam components run on; a cluster engine's Beam args
+    # come from pipeline.runners.engines.
+    engine: Engine = Engine()
     # StatisticsGen works span by span, so the CLI picks its Beam args by
     # the largest span's rows (in process for a 1M-row history: 57 s
     # against 110 s with worker processes, 16 spans); None: `beam_args`.

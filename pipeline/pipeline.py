@@ -63,6 +63,7 @@ from pipeline import node_ids
 from pipeline.config import PipelineConfig
 from pipeline.evaluation import eval_config
 from pipeline.fingerprint import code_fingerprint
+from pipeline.runners.engines import engine_beam_args
 
 PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
 RUN_FN = "components.trainer.run_fn.run_fn"
@@ -80,6 +81,8 @@ _TFX_DEPENDENCY_OPTIONS = (
     "worker_harness_container_image",
     "sdk_container_image",
 )
+# Portable runners' worker environments that run this interpreter's install.
+_THIS_INSTALL_ENVIRONMENTS = ("LOOPBACK", "EXTERNAL")
 _DIRECT_RUNNERS = frozenset(
     path
     for path in StandardOptions.ALL_KNOWN_RUNNERS
@@ -321,18 +324,20 @@ def beam_pipeline_args(beam_args: Sequence[str]) -> List[str]:
     """`beam_args` as TFX's Beam components get them.
 
     The DirectRunner stages no packages: its workers run in this process, or
-    are subprocesses of this interpreter, and import what it has installed.
-    So a DirectRunner run also names a container image, the one Beam
-    defaults to, and TFX builds no sdist; the DirectRunner never reads that
-    option (Dataflow and the portable runners' stager do). Other runners,
-    and args that already name the dependencies, are left as they are: a
-    remote runner still gets TFX's sdist unless its args say otherwise.
+    are subprocesses of this interpreter, and import what it has installed;
+    so do a portable runner's LOOPBACK workers (in this process) and
+    EXTERNAL ones (a worker pool of this install). So such a run also names
+    a container image, the one Beam defaults to, and TFX builds no sdist;
+    none of them reads that option (Dataflow and DOCKER workers do). Other
+    runners, and args that already name the dependencies, are left as they
+    are: a remote runner still gets TFX's sdist unless its args say otherwise.
     """
     args = list(beam_args)
     options = PipelineOptions(args).get_all_options()
-    if not _is_direct_runner(options["runner"]) or any(
-        options[name] for name in _TFX_DEPENDENCY_OPTIONS
-    ):
+    workers_import_this_install = _is_direct_runner(options["runner"]) or (
+        (options["environment_type"] or "").upper() in _THIS_INSTALL_ENVIRONMENTS
+    )
+    if not workers_import_this_install or any(options[name] for name in _TFX_DEPENDENCY_OPTIONS):
         return args
     return args + [f"--sdk_container_image={DockerEnvironment.default_docker_image()}"]
 
@@ -346,5 +351,5 @@ def create_pipeline(config: PipelineConfig, runner: RunnerInputs) -> Pipeline:
         components=data.components + _trained_and_pushed(config, runner, data),
         enable_cache=config.enable_cache,
         metadata_connection_config=runner.metadata_connection,
-        beam_pipeline_args=beam_pipeline_args(config.beam_args),
+        beam_pipeline_args=beam_pipeline_args(engine_beam_args(config.engine) + config.beam_args),
     )

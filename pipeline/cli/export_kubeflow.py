@@ -63,6 +63,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="URI",
     )
     options.add_data_gate_options(parser)
+    options.add_engine_options(parser, local=False)
     options.add_train_steps(
         parser, "default of the train_args runtime parameter (default: %(default)s)"
     )
@@ -71,9 +72,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pipeline.runners import kubeflow
 
+    engine = options.engine(args, default_workers=f"docker={args.image}")
+    if engine.name != "direct" and not engine.job_server:
+        raise UsageError(
+            f"--runner {engine.name} needs --job-server HOST:PORT: the Beam job server "
+            "running beside the cluster (README: Scaling out)"
+        )
     try:
         config = kubeflow.kubeflow_config(
             pipeline_root=args.pipeline_root,
+            engine=engine,
             data_root=args.data_root,
             beam_args=tuple(args.beam_arg),
             pipeline_name=args.pipeline_name,

@@ -161,3 +161,74 @@ def selected_run(args: argparse.Namespace) -> config_module.PipelineConfig:
     return config_module.PipelineConfig(
         output_dir=args.output_dir, pipeline_name=args.pipeline_name
     )
+
+
+def add_engine_options(parser: argparse.ArgumentParser, local: bool) -> None:
+    """Where the Beam components run. `local`: a job server may be started
+    here; otherwise (a compiled spec) the cluster's own job server is named."""
+    engine = parser.add_argument_group(
+        "engine", "where the Beam components run (see the README's Scaling out)"
+    )
+    engine.add_argument(
+        "--runner",
+        choices=config_module.ENGINE_NAMES,
+        default="direct",
+        help="Beam's DirectRunner, or Apache Spark or Flink through a Beam job server"
+        + (" this command starts (`make engines` installs them)" if local else "")
+        + " (default: %(default)s)",
+    )
+    engine.add_argument(
+        "--job-server",
+        default=None,
+        required=False,
+        metavar="HOST:PORT",
+        help="a Beam job server that is already running, e.g. a cluster service"
+        + (" (default: start one on 127.0.0.1:--job-port)" if local else " (needed with --runner)"),
+    )
+    engine.add_argument(
+        "--workers",
+        default="loopback" if local else None,
+        metavar="WHERE",
+        help="where the Python workers run: loopback (in this process; the cluster must "
+        "reach this machine), external=HOST:PORT (a Beam worker pool of this install), "
+        "docker=IMAGE (the project's image) (default: "
+        + ("loopback)" if local else "docker=--image)"),
+    )
+    engine.add_argument(
+        "--parallelism",
+        type=positive_int,
+        default=2,
+        metavar="N",
+        help="Flink's parallelism and the cores (Spark) or task slots (Flink) of an "
+        "embedded cluster (default: %(default)s)",
+    )
+    if local:
+        engine.add_argument(
+            "--master",
+            default=None,
+            metavar="URL",
+            help="the cluster the started job server submits to: spark://HOST:7077 or a "
+            "Flink JobManager's HOST:8081 (default: a cluster embedded in the job server)",
+        )
+        engine.add_argument(
+            "--job-port",
+            type=positive_int,
+            default=config_module.DEFAULT_JOB_PORT,
+            metavar="PORT",
+            help="the started job server's port on 127.0.0.1 (default: %(default)s)",
+        )
+
+
+def engine(args: argparse.Namespace, default_workers: str = "loopback") -> config_module.Engine:
+    """The Engine add_engine_options' options describe; UsageError if they do not fit."""
+    try:
+        return config_module.Engine(
+            name=args.runner,
+            master=getattr(args, "master", None),
+            workers=args.workers or default_workers,
+            parallelism=args.parallelism,
+            job_port=getattr(args, "job_port", config_module.DEFAULT_JOB_PORT),
+            job_server=args.job_server,
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from None

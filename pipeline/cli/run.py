@@ -37,7 +37,7 @@ NAME = "run"
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         NAME,
-        help="run the whole pipeline locally (Beam DirectRunner)",
+        help="run the whole pipeline locally (Beam's DirectRunner, Spark or Flink)",
         description="Run ExampleGen through Pusher with LocalDagRunner. "
         "Components whose inputs and code did not change are "
         "taken from cache.",
@@ -87,6 +87,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "multi_processing with one worker per core (StatisticsGen, "
         "which works span by span: by the largest span's rows)",
     )
+    options.add_engine_options(parser, local=True)
     parser.add_argument(
         "--analyzer-cache",
         action="store_true",
@@ -119,8 +120,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from components.database.connection import DatabaseError
     from pipeline import preflight
+    from pipeline.runners import engines
 
     config = _run_config(args)
+    try:
+        engines.check(config.engine)
+    except engines.EngineError as error:
+        raise UsageError(str(error)) from None
     try:
         summaries = _check_inputs(args, config)
     except preflight.InputError as error:
@@ -132,11 +138,14 @@ def run(args: argparse.Namespace) -> int:
     for warning in (w for summary in summaries for w in summary.warnings):
         print(f"warning: {warning}", file=sys.stderr)
     training_data = summaries[0]
-    config = dataclasses.replace(
-        config,
-        beam_args=_beam_args(args, training_data.rows),
-        span_beam_args=_beam_args(args, training_data.largest_span_rows),
-    )
+    if config.engine.name == "direct":
+        config = dataclasses.replace(
+            config,
+            beam_args=_beam_args(args, training_data.rows),
+            span_beam_args=_beam_args(args, training_data.largest_span_rows),
+        )
+    else:  # The engine's own arguments (pipeline.runners.engines), then --beam-arg.
+        config = dataclasses.replace(config, beam_args=tuple(args.beam_arg))
     return _run_pipeline(config, args.verbose)
 
 
@@ -151,6 +160,7 @@ def _run_config(args: argparse.Namespace) -> config_module.PipelineConfig:
     return config_module.PipelineConfig(
         data_root=args.data_root,
         database=database,
+        engine=options.engine(args),
         window_spans=args.window_spans,
         output_dir=args.output_dir,
         enable_cache=not args.no_cache,

@@ -129,6 +129,11 @@ def check_pipeline_name(name: str) -> None:
         )
 
 
+def _runs_direct(fields: Dict[str, Any]) -> bool:
+    engine = fields.get("engine")
+    return engine is None or engine.name == "direct"
+
+
 def kubeflow_config(pipeline_root: str, **fields: Any) -> PipelineConfig:
     """The run config as the cluster sees it: `fields` as for PipelineConfig
     (locations as URIs or paths inside the image, checked here before they
@@ -148,8 +153,9 @@ def kubeflow_config(pipeline_root: str, **fields: Any) -> PipelineConfig:
         output_dir=pipeline_root,
         pipeline_root_override=pipeline_root,
         schema_path=IMAGE_SCHEMA,
-        # Each task has its pod's cores to itself.
-        beam_args=default_beam_args() + beam_args,
+        # Each task has its pod's cores to itself; a cluster engine's own
+        # arguments come from the engine (pipeline.runners.engines).
+        beam_args=(default_beam_args() if _runs_direct(fields) else ()) + beam_args,
     )
 
 

@@ -1,6 +1,8 @@
 """Runs the pipeline with LocalDagRunner, one run per output dir at a time,
 with progress on the terminal and the full log in a file
-(`pipeline/runners/progress.py`), then reads what the Evaluator decided.
+(`pipeline/runners/progress.py`), the Beam components on the configured
+engine (`pipeline/runners/engines.py` starts a Spark or Flink job server for
+the run), then reads what the Evaluator decided.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import List, Optional, TextIO
 from pipeline import node_ids
 from pipeline.config import PipelineConfig
 from pipeline.metadata import cancel_stale_executions, latest_outputs
+from pipeline.runners.engines import running_job_server
 from pipeline.runners.progress import output_to_log, progress_lines
 from pipeline.runners.refusal import refusal_reasons
 from pipeline.runners.run_lock import run_lock
@@ -153,7 +156,9 @@ def run(config: PipelineConfig, verbose: bool = False, console: TextIO = sys.std
     """
 
     log_path = None
-    with run_lock(Path(config.output_dir)):
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    job_server_log = Path(config.log_dir) / f"{config.engine.name}-job-server-{stamp}.log"
+    with run_lock(Path(config.output_dir)), running_job_server(config.engine, job_server_log):
         stale = cancel_stale_executions(Path(config.metadata_path))
         if stale:
             console.write(
@@ -163,7 +168,6 @@ def run(config: PipelineConfig, verbose: bool = False, console: TextIO = sys.std
         if verbose:
             _run_pipeline(config, console, inline=False)
         else:
-            stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
             log_path = Path(config.log_dir) / f"run-{stamp}.log"
             console.write(f"Running the pipeline; full log: {log_path}\n")
             # TensorFlow's import-time messages go to the log too.

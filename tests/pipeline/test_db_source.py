@@ -7,15 +7,14 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from google.protobuf import json_format
 
-from components.artifact_files import STATISTICS_FILE, split_dir
 from components.database import span_query
 from components.database.connection import DatabaseError, parse_url
 from components.rows import layout
 from pipeline.loading.load_db import load
 from tests.support.executors import database_example_gen_properties
 from tests.support.runs import SLICE_QUARTERS, latest_outputs, slice_of_data
+from tests.support.statistics_equality import same, span_statistics
 
 pytestmark = pytest.mark.slow
 
@@ -75,37 +74,6 @@ def _run(pipeline):
     tfx.orchestration.LocalDagRunner().run(pipeline)
 
 
-def _statistics(outputs, name: str, split: str, span: str):
-    import tensorflow_data_validation as tfdv
-
-    [statistics] = [
-        a
-        for a in outputs[f"{name}Statistics"]["outputs"]["statistics"]
-        if a["properties"]["span_name"] == span
-    ]
-    stats = tfdv.load_stats_binary(
-        str(Path(statistics["uri"]) / split_dir(split) / STATISTICS_FILE)
-    )
-    features = sorted(stats.datasets[0].features, key=lambda f: f.path.step[0])
-    return stats.datasets[0].num_examples, [json_format.MessageToDict(f) for f in features]
-
-
-def _same(ours, theirs, where="") -> None:
-    """Equal, but for floating-point sums taken in another row order."""
-    if isinstance(ours, dict):
-        assert sorted(ours) == sorted(theirs), where
-        for key in ours:
-            _same(ours[key], theirs[key], f"{where}.{key}")
-    elif isinstance(ours, list):
-        assert len(ours) == len(theirs), where
-        for index, (a, b) in enumerate(zip(ours, theirs)):
-            _same(a, b, f"{where}[{index}]")
-    elif isinstance(ours, float):
-        assert ours == pytest.approx(theirs, rel=1e-9), where
-    else:
-        assert ours == theirs, where
-
-
 @dataclasses.dataclass
 class Ingested:
     """Two runs of the three sources: ML Metadata's outputs after each."""
@@ -137,12 +105,14 @@ def test_database_and_csv_sources_give_equal_statistics_per_span(ingested):
     outputs = ingested.first
     for span in SLICE_QUARTERS:
         for split in ("train", "eval"):
-            csv_count, csv_features = _statistics(outputs, "CsvExampleGen", split, span)
+            csv_count, csv_features = span_statistics(
+                outputs, "CsvExampleGenStatistics", split, span
+            )
             assert csv_count > 0
             for name in SOURCES[1:]:
-                count, features = _statistics(outputs, name, split, span)
+                count, features = span_statistics(outputs, f"{name}Statistics", split, span)
                 assert count == csv_count, (name, split, span)
-                _same(features, csv_features, f"{name}/{span}/{split}")
+                same(features, csv_features, f"{name}/{span}/{split}")
 
 
 def test_database_examples_are_one_artifact_per_span_with_a_fingerprint(ingested):
@@ -194,7 +164,8 @@ def test_a_new_quarter_of_rows_is_ingested_on_the_next_run(ingested):
     [examples] = third["PostgresExampleGen"]["outputs"]["examples"]
     assert examples["properties"]["span_name"] == "2014-10-01"
     counts = [
-        _statistics(third, "PostgresExampleGen", s, "2014-10-01")[0] for s in ("train", "eval")
+        span_statistics(third, "PostgresExampleGenStatistics", s, "2014-10-01")[0]
+        for s in ("train", "eval")
     ]
     assert sum(counts) == 1
 

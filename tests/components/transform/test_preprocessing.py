@@ -7,49 +7,7 @@ import numpy as np
 import pytest
 
 from components import features
-
-# 2014-05-16 19:45 (a Friday) and 2013-12-31 23:30 (a Tuesday), local time.
-FRIDAY_EVENING = 1400269500
-NEW_YEARS_EVE = 1388532600
-
-
-def _row(**overrides):
-    """A raw trip as tft_beam instance dict: [] is a missing value."""
-    row = {name: [] for name in features.raw_feature_names()}
-    row.update(
-        {
-            "trip_start_timestamp": [FRIDAY_EVENING],
-            "fare": [10.0],
-            "trip_miles": [2.0],
-            "trip_seconds": [600],
-            "payment_type": [b"Cash"],
-            "tips": [0.0],
-            "company": [b"Flash Cab"],
-            "pickup_community_area": [8],
-            "dropoff_community_area": [32],
-            "pickup_latitude": [41.9],
-            "pickup_longitude": [-87.63],
-            "dropoff_latitude": [41.88],
-            "dropoff_longitude": [-87.62],
-        }
-    )
-    row.update(overrides)
-    return row
-
-
-ROWS = [
-    _row(payment_type=[b"Credit Card"], tips=[3.0]),  # 30% tip: big
-    _row(payment_type=[b"Credit Card"], tips=[2.0]),  # exactly 20%: not big
-    _row(
-        trip_seconds=[],
-        company=[],
-        pickup_community_area=[],
-        pickup_latitude=[],
-        trip_start_timestamp=[NEW_YEARS_EVE],
-    ),
-    _row(fare=[0.0], tips=[1.0], trip_miles=[0.0], trip_seconds=[1200]),
-    _row(pickup_community_area=[78]),  # out of range
-]
+from tests.support.raw_trips import ROWS, raw_row, serialized
 
 
 @pytest.fixture(scope="module")
@@ -165,29 +123,13 @@ def test_civil_month_matches_the_calendar():
     np.testing.assert_array_equal(months, expected)
 
 
-def _serialized(row):
-    """A raw row as the serialized tf.Example a client would send."""
-    import tensorflow as tf
-
-    kinds = {
-        features.RawType.INT: ("int64_list", tf.train.Int64List),
-        features.RawType.FLOAT: ("float_list", tf.train.FloatList),
-        features.RawType.BYTES: ("bytes_list", tf.train.BytesList),
-    }
-    feature = {}
-    for name, values in row.items():
-        kind, values_class = kinds[features.raw_feature(name).raw_type]
-        feature[name] = tf.train.Feature(**{kind: values_class(value=values)})
-    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
-
-
 def test_an_unseen_company_gets_an_out_of_vocabulary_id(transformed, curated_schema):
     import tensorflow as tf
     from tensorflow_transform.tf_metadata import schema_utils
 
     _, transform_output = transformed
     raw = tf.io.parse_example(
-        [_serialized(_row()), _serialized(_row(company=[b"Brand New Cab Co"]))],
+        [serialized(raw_row()), serialized(raw_row(company=[b"Brand New Cab Co"]))],
         schema_utils.schema_as_feature_spec(curated_schema).feature_spec,
     )
     company = transform_output.transform_features_layer()(raw)["company_id"].numpy()

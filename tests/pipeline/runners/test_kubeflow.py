@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from pipeline.cli import exits
-from pipeline.config import REPO_ROOT, SCHEMA_SUBPATH, PipelineConfig
+from pipeline.config import REPO_ROOT, SCHEMA_SUBPATH, Engine, PipelineConfig
 from pipeline.runners import kubeflow
 
 IMAGE = "registry.example.com/taxi-pipeline:test"
@@ -482,3 +482,53 @@ def test_the_span_example_gen_reads_its_source_every_run(spec, exported):
     for pipeline_spec in (spec, job["pipelineSpec"]):
         task = pipeline_spec["root"]["dag"]["tasks"]["CsvExampleGen"]
         assert task["cachingOptions"] == {"enableCache": False}
+
+
+def _executor_args(spec) -> dict:
+    """Each Beam component's container args, by executor."""
+    executors = spec["deploymentSpec"]["executors"]
+    return {
+        name: executor["container"]["args"]
+        for name, executor in executors.items()
+        if any(arg.startswith("--runner=") for arg in executor["container"].get("args", []))
+        or any(arg.startswith("--direct_") for arg in executor["container"].get("args", []))
+    }
+
+
+@pytest.mark.parametrize("engine", ["spark", "flink"])
+def test_a_cluster_engine_compiles_into_docker_workers_of_the_image(engine, tmp_path):
+    endpoint = f"{engine}-beam-job-server.data:8099"
+    config = kubeflow.kubeflow_config(
+        PIPELINE_ROOT, engine=Engine(engine, job_server=endpoint, workers=f"docker={IMAGE}")
+    )
+    with _offline():
+        spec = yaml.safe_load(kubeflow.export(config, IMAGE, tmp_path / "p.yaml").read_text())
+    beam_executors = _executor_args(spec)
+    # ExampleGen, StatisticsGen, Transform, Evaluator.
+    assert {"CsvExampleGen_executor", "StatisticsGen_executor", "Transform_executor"} <= set(
+        beam_executors
+    )
+    for name, args in beam_executors.items():
+        expected = [
+            "--runner=PortableRunner",
+            f"--job_endpoint={endpoint}",
+            "--environment_type=DOCKER",
+            f"--environment_config={IMAGE}",
+            f"--sdk_container_image={IMAGE}",
+        ]
+        assert [a for a in expected if a not in args] == [], name
+        assert not [a for a in args if a.startswith("--direct_")], name
+
+
+def test_a_cluster_engine_needs_the_job_server_named(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "export-kubeflow", "--image", IMAGE]
+        + ["--pipeline-root", PIPELINE_ROOT, "--output", str(tmp_path / "p.yaml")]
+        + ["--runner", "flink"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == exits.EXIT_USAGE
+    assert "--runner flink needs --job-server HOST:PORT" in result.stderr
+    assert not (tmp_path / "p.yaml").exists()
