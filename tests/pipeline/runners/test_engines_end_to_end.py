@@ -106,4 +106,4 @@ def test_the_beam_components_ran_on_the_engine(engine_runs):
     [log] = Path(engine_runs.config.log_dir).glob(f"{engine_runs.engine.name}-job-server-*.log")
     assert log.read_text().count("Starting job invocation") == 4, log.read_text()[-3000:]
     if engine_runs.engine.name == "spark":
-        assert engine_runs.applications == 6
+        assert engine_runs.applications >= 6
