@@ -180,7 +180,6 @@ def add_engine_options(parser: argparse.ArgumentParser, local: bool) -> None:
     engine.add_argument(
         "--job-server",
         default=None,
-        required=False,
         metavar="HOST:PORT",
         help="a Beam job server that is already running, e.g. a cluster service"
         + (" (default: start one on 127.0.0.1:--job-port)" if local else " (needed with --runner)"),
@@ -221,6 +220,17 @@ def add_engine_options(parser: argparse.ArgumentParser, local: bool) -> None:
 
 def engine(args: argparse.Namespace, default_workers: str = "loopback") -> config_module.Engine:
     """The Engine add_engine_options' options describe; UsageError if they do not fit."""
+    cluster_options = [
+        option
+        for option, given in (
+            ("--master", getattr(args, "master", None)),
+            ("--job-server", args.job_server),
+            ("--workers", args.workers not in (None, "loopback")),
+        )
+        if given
+    ]
+    if args.runner == "direct" and cluster_options:
+        raise UsageError(f"{', '.join(cluster_options)} need --runner spark or flink")
     try:
         return config_module.Engine(
             name=args.runner,

@@ -75,7 +75,6 @@ class _Run:
     """One run's per-span artifacts in ML Metadata, oldest span first."""
 
     def __init__(self, output_dir: Path, pipeline_name: str):
-        self.output_dir = output_dir
         self.metadata_path = Path(PipelineConfig(output_dir=str(output_dir)).metadata_path)
         self.pipeline_name = pipeline_name
         self.statistics = self.per_span(node_ids.STATISTICS_GEN, "statistics")

@@ -165,3 +165,21 @@ def test_run_names_a_busy_port_and_exits_2_before_tensorflow_loads(tmp_path):
     assert result.returncode == exits.EXIT_USAGE, result.stderr
     assert f"port {port} is in use" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--master", "spark://10.0.0.5:7077"], "--master need --runner spark or flink"),
+        (["--workers", "docker=registry/taxi:1"], "--workers need --runner spark or flink"),
+        (["--runner", "spark", "--workers", "docker"], "docker=IMAGE"),
+    ],
+)
+def test_cluster_options_without_a_cluster_engine_are_refused(arguments, message):
+    from pipeline.cli import options
+    from pipeline.cli.exits import UsageError
+    from pipeline.cli.main import build_parser
+
+    args = build_parser().parse_args(["run", *arguments])
+    with pytest.raises(UsageError, match=message):
+        options.engine(args)
