@@ -12,6 +12,10 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.synced-from-lock
 PYTEST_ARGS ?=
+# pytest-xdist workers: one a core. A test file stays on one worker, so its
+# module fixtures run once; a worker runs the shared session runs at most once.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 RUN_ARGS ?=
 SERVE_ARGS ?=
 BENCH_ARGS ?=
@@ -51,10 +55,10 @@ bench-serving: run
 	$(VENV)/bin/python -m bench.serving $(SERVING_BENCH_ARGS)
 
 test: lint chromium postgresql engines
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-quick: lint chromium postgresql
-	$(VENV)/bin/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest $(PYTEST_PARALLEL) -m "not slow" $(PYTEST_ARGS)
 
 # Configured in pyproject.toml ([tool.ruff]); zero findings is the bar.
 lint: $(STAMP)

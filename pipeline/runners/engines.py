@@ -71,6 +71,8 @@ class JobServer:
     # The master that means "an embedded cluster in the job server", for
     # `parallelism` slots or cores.
     embedded: str
+    # Extra job-server arguments for the embedded cluster only.
+    embedded_args: Tuple[str, ...] = ()
 
     def embedded_master(self, parallelism: int) -> str:
         return self.embedded.format(parallelism=parallelism)
@@ -83,7 +85,10 @@ JOB_SERVERS: Dict[str, JobServer] = {
         "local[{parallelism}]",
     ),
     "flink": JobServer(
-        "org.apache.beam.runners.flink.FlinkJobServerDriver", "--flink-master", "[local]"
+        "org.apache.beam.runners.flink.FlinkJobServerDriver",
+        "--flink-master",
+        "[local]",
+        ("--flink-conf-dir", str(POM_DIR / "flink")),
     ),
 }
 ENGINES = (DIRECT, *JOB_SERVERS)
@@ -175,6 +180,7 @@ def engine_beam_args(engine: Engine) -> Tuple[str, ...]:
 def job_server_command(engine: Engine) -> List[str]:
     server = JOB_SERVERS[engine.name]
     master = engine.master or server.embedded_master(engine.parallelism)
+    embedded_args = () if engine.master else server.embedded_args
     return [
         java(),
         *JVM_OPTIONS,
@@ -184,6 +190,7 @@ def job_server_command(engine: Engine) -> List[str]:
         server.main_class,
         server.master_flag,
         master,
+        *embedded_args,
         "--job-host=127.0.0.1",
         f"--job-port={engine.job_port}",
         # The client learns these from the job service.

@@ -148,13 +148,17 @@ def _run_pipeline(config: PipelineConfig, console: TextIO, inline: bool) -> None
         LocalDagRunner().run(pipeline)
 
 
-def run(config: PipelineConfig, verbose: bool = False, console: TextIO = sys.stderr) -> RunResult:
+def run(
+    config: PipelineConfig, verbose: bool = False, console: Optional[TextIO] = None
+) -> RunResult:
     """Runs the whole pipeline; raises if a component fails or nothing is pushed.
+    Progress goes to `console`, by default the stderr of the moment of the call.
 
     Raises OutputDirBusyError, before doing anything, if another run uses the
     output dir.
     """
 
+    console = console or sys.stderr
     log_path = None
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     job_server_log = Path(config.log_dir) / f"{config.engine.name}-job-server-{stamp}.log"

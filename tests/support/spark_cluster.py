@@ -7,7 +7,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import socket
 import subprocess
 import tempfile
 import time
@@ -16,12 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeline.runners import engines
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from pipeline.serving.ports import free_port
 
 
 def _spark_home(root: Path) -> Path:

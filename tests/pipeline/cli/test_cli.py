@@ -155,8 +155,9 @@ def test_a_refused_model_exits_4_with_each_value_and_threshold(tmp_path, monkeyp
     )
     code = _run_pipeline(PipelineConfig(output_dir=tmp_path), verbose=False)
     assert code == exits.EXIT_NOT_BLESSED
-    assert capsys.readouterr().err == (
-        "error: the Evaluator did not bless the new model, so nothing was pushed:\n"
+    # After the run's own progress line, the refusal closes the output.
+    assert capsys.readouterr().err.endswith(
+        "\nerror: the Evaluator did not bless the new model, so nothing was pushed:\n"
         f"  - {reasons[0]}\n  - {reasons[1]}\n"
     )
 

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -103,6 +104,14 @@ def test_job_server_command(installed, engine, main_class, master):
     main = next(arg for arg in command if arg.endswith(main_class))
     assert command[command.index(main) + 2].startswith(master)
     assert f"--job-port={engine.job_port}" in command and "--job-host=127.0.0.1" in command
+
+
+def test_only_the_embedded_flink_cluster_reads_the_projects_flink_configuration(installed):
+    embedded = engines.job_server_command(Engine("flink"))
+    conf_dir = Path(embedded[embedded.index("--flink-conf-dir") + 1])
+    settings = (conf_dir / "flink-conf.yaml").read_text(encoding="utf-8")
+    assert "taskmanager.memory.network.max: 256mb" in settings
+    assert "--flink-conf-dir" not in engines.job_server_command(Engine("flink", master="jm:8081"))
 
 
 def test_a_missing_classpath_says_to_run_make_engines(tmp_path, monkeypatch):

@@ -1,8 +1,10 @@
 """The pipeline on Apache Spark (a standalone cluster the test starts: master,
-worker and executors in JVMs of their own) and Apache Flink (the job
-server's embedded cluster), on the same two quarters as the DirectRunner's
-shared `small_run`: the same statistics, the same transform, a blessed model,
-and the same gate decision on bad input. One good and one bad run per engine."""
+worker and executors in JVMs of their own; Python workers in the run's own
+process) and Apache Flink (the job server's embedded cluster; Python workers
+from an external worker pool, as the project's image runs beside a
+TaskManager), on the same two quarters as the DirectRunner's shared
+`small_run`: the same statistics, the same transform, a blessed model, and
+the same gate decision on bad input. One good and one bad run per engine."""
 
 import contextlib
 import dataclasses
@@ -26,6 +28,7 @@ class EngineRuns:
     bad_config: object
     bad_error: Exception
     applications: int  # Spark applications the cluster ran; -1 for Flink.
+    pool_workers: int  # SDK workers the external pool started; -1 for Spark.
 
 
 def _config(root: Path, engine: Engine, edit=None):
@@ -37,20 +40,29 @@ def _config(root: Path, engine: Engine, edit=None):
 def engine_runs(request, tmp_path_factory):
     from components.anomaly_gate.executor import DataValidationError
     from pipeline.runners import local
-    from tests.support.spark_cluster import free_port, standalone_cluster
+    from pipeline.serving.ports import free_port
+    from tests.support.spark_cluster import standalone_cluster
+    from tests.support.worker_pool import worker_pool, workers_started
 
     name = request.param
     tmp = tmp_path_factory.mktemp(f"{name}_runs")
+    pool_log = tmp / "worker-pool.log"
     with contextlib.ExitStack() as stack:
         cluster = stack.enter_context(standalone_cluster()) if name == "spark" else None
-        engine = Engine(name, master=cluster and cluster.master, job_port=free_port())
+        workers = (
+            "loopback" if cluster else f"external={stack.enter_context(worker_pool(pool_log))}"
+        )
+        engine = Engine(
+            name, master=cluster and cluster.master, workers=workers, job_port=free_port()
+        )
         config = _config(tmp / "good", engine)
         result = local.run(config)
         bad_config = _config(tmp / "bad", engine, edit=("pickup_community_area", "99"))
         with pytest.raises(DataValidationError) as raised:
             local.run(bad_config)
         applications = cluster.completed_applications() if cluster else -1
-    return EngineRuns(engine, config, result, bad_config, raised.value, applications)
+    pool_workers = -1 if cluster else workers_started(pool_log)
+    return EngineRuns(engine, config, result, bad_config, raised.value, applications, pool_workers)
 
 
 def test_statistics_equal_the_direct_runners(engine_runs, small_run):
@@ -102,8 +114,11 @@ def test_bad_input_stops_at_the_gate_as_on_the_direct_runner(engine_runs, gate_f
 def test_the_beam_components_ran_on_the_engine(engine_runs):
     """Each Beam job of the good run (ExampleGen, StatisticsGen, Transform,
     Evaluator) went through the job server, and on Spark through the
-    cluster, with the bad run's ExampleGen and StatisticsGen."""
+    cluster, with the bad run's ExampleGen and StatisticsGen; on Flink the
+    Python work ran in the external pool's workers."""
     [log] = Path(engine_runs.config.log_dir).glob(f"{engine_runs.engine.name}-job-server-*.log")
     assert log.read_text().count("Starting job invocation") == 4, log.read_text()[-3000:]
     if engine_runs.engine.name == "spark":
         assert engine_runs.applications >= 6
+    else:
+        assert engine_runs.pool_workers >= 6
