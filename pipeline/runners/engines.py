@@ -17,13 +17,13 @@ import contextlib
 import dataclasses
 import os
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
 from pipeline.config import REPO_ROOT, Engine
+from pipeline.serving.ports import listening
 
 DIRECT = "direct"
 # Where `make engines` writes each engine's classpath (git-ignored).
@@ -131,18 +131,13 @@ def java() -> str:
     return found
 
 
-def _port_in_use(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
 def check(engine: Engine) -> None:
     """Everything the engine needs, checked before TensorFlow loads."""
     if engine.name == DIRECT or engine.job_server:
         return
     java()
     classpath(engine.name)
-    if _port_in_use(engine.job_port):
+    if listening(engine.job_port):
         raise EngineError(
             f"port {engine.job_port} is in use (another job server?); pass --job-port"
         )
@@ -201,7 +196,7 @@ def job_server_command(engine: Engine) -> List[str]:
 
 def _wait_for_port(process: subprocess.Popen, port: int, timeout: float, log: Path) -> None:
     deadline = time.monotonic() + timeout
-    while not _port_in_use(port):
+    while not listening(port):
         if process.poll() is not None:
             raise EngineError(f"the job server exited with code {process.returncode}; see {log}")
         if time.monotonic() > deadline:

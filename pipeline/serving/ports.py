@@ -13,6 +13,12 @@ def free_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
+def listening(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something accepts connections on host:port now."""
+    with socket.socket() as probe:
+        return probe.connect_ex((host, port)) == 0
+
+
 def check_listenable(host: str, port: int) -> None:
     """OSError naming the address if nothing can listen there now: found
     before TensorFlow loads the model, not 10 s later."""

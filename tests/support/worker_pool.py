@@ -8,19 +8,13 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Iterator
 
-from pipeline.serving.ports import free_port
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+from pipeline.serving.ports import free_port, listening
 
 
 @contextlib.contextmanager
@@ -39,7 +33,7 @@ def worker_pool(log: Path, timeout: float = 60) -> Iterator[str]:
         )
         try:
             deadline = time.monotonic() + timeout
-            while not _listening(port):
+            while not listening(port):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the worker pool did not come up: {log.read_text()}")
                 time.sleep(0.2)
